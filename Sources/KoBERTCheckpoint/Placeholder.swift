@@ -1,0 +1,1 @@
+// KoBERTCheckpoint: owned by its issue's implementer.

@@ -1,0 +1,1 @@
+// KoBERTClient: owned by its issue's implementer.

@@ -1,0 +1,1 @@
+// KoBERTModel: owned by its issue's implementer.

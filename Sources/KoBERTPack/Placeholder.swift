@@ -1,0 +1,1 @@
+// KoBERTPack: owned by its issue's implementer.

@@ -1,0 +1,1 @@
+// KoBERTProtocol: owned by its issue's implementer.

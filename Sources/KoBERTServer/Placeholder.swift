@@ -1,0 +1,1 @@
+// KoBERTServer: owned by its issue's implementer.

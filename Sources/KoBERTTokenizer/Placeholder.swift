@@ -1,0 +1,1 @@
+// KoBERTTokenizer: owned by its issue's implementer.

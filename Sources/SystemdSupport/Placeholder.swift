@@ -1,0 +1,1 @@
+// SystemdSupport: owned by its issue's implementer.
