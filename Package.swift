@@ -26,9 +26,27 @@ let package = Package(
         // Hugging Face checkpoints: safetensors, torch zip, torch legacy pickle.
         .target(name: "KoBERTCheckpoint", dependencies: ["KoBERTCore"]),
         // GEMM kernels: fp32 and int8, each with a scalar reference twin.
+        // AVX2 flags only when the host is x86-64 (clang rejects -mavx2 on AArch64); the code is #if arch(x86_64).
         .target(name: "KoBERTKernelsAVX2",
-                swiftSettings: [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])]),
-        .target(name: "KoBERTKernels", dependencies: ["KoBERTKernelsAVX2"]),
+                swiftSettings: [.unsafeFlags({
+                    #if arch(x86_64)
+                    return ["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"]
+                    #else
+                    return []
+                    #endif
+                }()), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        // AVX-512 VNNI int8 kernels (Zen 4, Ice Lake and newer); chosen at run time by CPUID.
+        .target(name: "KoBERTKernelsVNNI",
+                swiftSettings: [.unsafeFlags({
+                    #if arch(x86_64)
+                    return ["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mavx512f", "-Xcc", "-mavx512bw",
+                            "-Xcc", "-mavx512vl", "-Xcc", "-mavx512vnni"]
+                    #else
+                    return []
+                    #endif
+                }()), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "KoBERTKernels", dependencies: ["KoBERTKernelsAVX2", "KoBERTKernelsVNNI"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // SentencePiece + KoBertTokenizer, no ML dependencies.
         .target(name: "KoBERTTokenizer"),
         // Encoders (DistilBERT, BERT), heads, and the text-level predictor.
@@ -71,6 +89,7 @@ let package = Package(
         .testTarget(name: "KoBERTModelTests", dependencies: ["KoBERTModel"]),
         .testTarget(name: "KoBERTPackTests", dependencies: ["KoBERTPack"]),
         .testTarget(name: "KoBERTServerTests", dependencies: ["KoBERTServer", "KoBERTClient"]),
+        .testTarget(name: "ShippedModelTests", dependencies: ["KoBERTPack", "KoBERTModel"]),
     ],
     swiftLanguageModes: [.v5]
 )

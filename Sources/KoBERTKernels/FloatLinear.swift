@@ -1,32 +1,35 @@
-import Foundation
-
-/// fp32 Linear. Weight given as PyTorch stores it: [outFeatures][inFeatures], row-major.
-/// SEED IMPLEMENTATION (scalar); the kernels owner replaces it with the blocked SIMD one.
+/// fp32 Linear: y = x · Wᵀ + b, W given as PyTorch stores it, [outFeatures][inFeatures] row-major.
+/// The weight is repacked once into 16-column panels (FloatPanels); `apply` runs the tiled kernels of the
+/// active kernel family, threads splitting the output columns, with bias and activation fused per panel.
 public final class FloatLinear: LinearOperator, @unchecked Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
-    let weight: [Float]
+    let panels: FloatPanels
     let bias: [Float]?
 
     public init(weight: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int) {
-        precondition(weight.count == outFeatures * inFeatures)
-        self.weight = weight; self.bias = bias
+        requireShape(weight.count == outFeatures * inFeatures, "FloatLinear: weight has \(weight.count) values, want \(outFeatures)×\(inFeatures)")
+        requireShape(bias == nil || bias!.count == outFeatures, "FloatLinear: bias has \(bias!.count) values, want \(outFeatures)")
         self.outFeatures = outFeatures; self.inFeatures = inFeatures
+        self.bias = bias
+        panels = FloatPanels(k: inFeatures, n: outFeatures)
+        weight.withUnsafeBufferPointer { panels.pack(transposedRows: $0.baseAddress!, ld: inFeatures) }
     }
 
     public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
                       activation: FusedActivation, threads: Int) {
-        for r in 0..<rows {
-            for o in 0..<outFeatures {
-                var acc: Float = bias?[o] ?? 0
-                for i in 0..<inFeatures { acc += input[r * inFeatures + i] * weight[o * inFeatures + i] }
-                switch activation {
-                case .none: break
-                case .relu: acc = max(acc, 0)
-                case .gelu: acc = 0.5 * acc * (1 + Float(erf(Double(acc) / 2.0.squareRoot())))
-                }
-                output[r * outFeatures + o] = acc
-            }
+        apply(input, rows: rows, into: output, activation: activation, threads: threads, family: KernelFamily.active)
+    }
+
+    /// Same, with the kernel family named (tests run every family in one process); one this CPU cannot run
+    /// is replaced by the active family.
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+                      activation: FusedActivation, threads: Int, family: KernelFamily) {
+        let family = family.isAvailable ? family : KernelFamily.active
+        let run = { (bias: UnsafePointer<Float>?) in
+            FloatGEMM.run(family, m: rows, a: input, lda: self.inFeatures, panels: self.panels, c: output,
+                          ldc: self.outFeatures, bias: bias, activation: activation, threads: threads)
         }
+        if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
     }
 }

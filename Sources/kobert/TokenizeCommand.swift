@@ -1,6 +1,75 @@
 import ArgumentParser
-// Placeholder until issue 3's implementer replaces this file.
+import Foundation
+import KoBERTTokenizer
+
+/// `kobert tokenize`: stdin, one text a line → stdout, one JSON object a line with KoBertTokenizer's
+/// tokens, their vocab ids and code-point offsets. A line that is not UTF-8 gets an {"error": ...}
+/// line of its own (the other lines still come out) and the exit status is 1.
 struct TokenizeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tokenize", abstract: "Tokenize stdin lines (not yet implemented).")
-    func run() throws { throw ValidationError("tokenize is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Tokenize stdin lines with KoBertTokenizer: one JSON object a line (tokens, ids, offsets).")
+
+    @Option(name: .long, help: "Folder holding tokenizer_78b3253a26.model and vocab.txt.")
+    var tokenizer: String = "models/tokenizer"
+
+    @Flag(name: .long, help: "Add [CLS] … [SEP] like encode() (their offsets are null).")
+    var withSpecial = false
+
+    @Option(name: .long, help: "With --with-special: truncate to this many tokens (default: no truncation).")
+    var maxLength: Int?
+
+    @Flag(name: .long, help: "Lower-case like KoBertTokenizer(do_lower_case=True).")
+    var lowercase = false
+
+    func run() throws {
+        let loaded = try KoBertTokenizer(directory: tokenizer, lowercase: lowercase)   // errors name the file
+        var failures = 0
+        var lineNumber = 0
+        var output = ""
+        output.reserveCapacity(1 << 17)
+        func flush(force: Bool) {
+            if force || output.utf8.count >= 1 << 16 {
+                FileHandle.standardOutput.write(output.data(using: .utf8)!)
+                output.removeAll(keepingCapacity: true)
+            }
+        }
+        forEachLine(of: FileHandle.standardInput) { line in
+            lineNumber += 1
+            if let bad = firstInvalidUTF8Offset(line) {
+                failures += 1
+                output += TokenizationJSON.errorLine("line \(lineNumber): invalid UTF-8 at byte \(bad)") + "\n"
+            } else {
+                let text = String(decoding: line, as: UTF8.self)
+                if withSpecial {
+                    output += TokenizationJSON.line(loaded.encode(text, maxLength: maxLength ?? Int.max)) + "\n"
+                } else {
+                    output += TokenizationJSON.line(loaded.tokenize(text)) + "\n"
+                }
+            }
+            flush(force: false)
+        }
+        flush(force: true)
+        if failures > 0 {
+            FileHandle.standardError.write("kobert tokenize: \(failures) line(s) were not valid UTF-8\n".data(using: .utf8)!)
+            throw ExitCode(1)
+        }
+    }
+
+    /// Calls `body` with each line (without its "\n") read from `handle`, in 1 MiB chunks.
+    private func forEachLine(of handle: FileHandle, _ body: (ArraySlice<UInt8>) -> Void) {
+        var pending: [UInt8] = []
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            pending.append(contentsOf: chunk)
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                body(pending[start..<newline])
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+        }
+        if !pending.isEmpty { body(pending[...]) }
+    }
 }

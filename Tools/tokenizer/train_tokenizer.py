@@ -11,6 +11,7 @@ Training text: a seeded sample of ../shared/data/nsmc/unlabeled.txt.zst (the sam
 so the result does not depend on sentencepiece's own sampler). Two threads: the build box is shared.
 
   .venv/bin/python Tools/tokenizer/train_tokenizer.py [--data ../shared/data] [--threads 2]
+  (--unigram-dir/--bpe-dir write elsewhere, e.g. to check that a rebuild is byte-identical)
 """
 import argparse
 import os
@@ -19,6 +20,7 @@ import subprocess
 import sys
 
 import sentencepiece as spm
+from sentencepiece import sentencepiece_model_pb2 as sp_pb2
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SPECIALS = ["[UNK]", "[PAD]", "[CLS]", "[SEP]", "[MASK]"]
@@ -54,7 +56,15 @@ def train(sentences, out_dir, model_type, vocab_size, threads):
         minloglevel=1,
     )
     model_path = os.path.join(out_dir, MODEL_NAME)
-    os.replace(prefix + ".model", model_path)
+    # The trainer records its output prefix (a local path); store the file name instead so a rebuild
+    # is byte-identical wherever it runs.
+    proto = sp_pb2.ModelProto()
+    with open(prefix + ".model", "rb") as f:
+        proto.ParseFromString(f.read())
+    proto.trainer_spec.model_prefix = MODEL_NAME[: -len(".model")]
+    with open(model_path, "wb") as f:
+        f.write(proto.SerializeToString())
+    os.remove(prefix + ".model")
     os.remove(prefix + ".vocab")
     write_vocab(model_path, os.path.join(out_dir, "vocab.txt"))
     return model_path
@@ -78,15 +88,15 @@ def main():
     parser.add_argument("--bpe-lines", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20180)
     parser.add_argument("--only", choices=["unigram", "bpe"], default=None)
+    parser.add_argument("--unigram-dir", default=os.path.join(REPO, "models", "tokenizer"))
+    parser.add_argument("--bpe-dir", default=os.path.join(REPO, "Tests", "Fixtures", "tokenizer", "bpe"))
     args = parser.parse_args()
 
     lines = read_zst_lines(os.path.join(args.data, "nsmc", "unlabeled.txt.zst"))
     if args.only in (None, "unigram"):
-        train(sample(lines, args.unigram_lines, args.seed), os.path.join(REPO, "models", "tokenizer"),
-              "unigram", 8000, args.threads)
+        train(sample(lines, args.unigram_lines, args.seed), args.unigram_dir, "unigram", 8000, args.threads)
     if args.only in (None, "bpe"):
-        train(sample(lines, args.bpe_lines, args.seed + 1), os.path.join(REPO, "Tests", "Fixtures", "tokenizer", "bpe"),
-              "bpe", 4000, args.threads)
+        train(sample(lines, args.bpe_lines, args.seed + 1), args.bpe_dir, "bpe", 4000, args.threads)
 
 
 if __name__ == "__main__":

@@ -1,1 +1,0 @@
-// KoBERTCheckpoint: owned by its issue's implementer.

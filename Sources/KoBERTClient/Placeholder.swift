@@ -1,1 +1,0 @@
-// KoBERTClient: owned by its issue's implementer.

@@ -1,0 +1,52 @@
+/// The right-hand matrix of an fp32 product, repacked for the tiled kernels:
+/// columns in panels of `width` (16); inside a panel, k-major: panel p holds B[kk][16p + j] at
+/// `p * k * 16 + kk * 16 + j`. Columns past `n` are zero so kernels never branch on the edge.
+final class FloatPanels: @unchecked Sendable {
+    static let width = 16
+    let k: Int
+    let n: Int
+    let panelCount: Int
+    let storage: UnsafeMutablePointer<Float>
+
+    init(k: Int, n: Int) {
+        self.k = k; self.n = n
+        panelCount = (n + FloatPanels.width - 1) / FloatPanels.width
+        let count = max(1, panelCount * FloatPanels.width * k)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+        storage = raw.bindMemory(to: Float.self, capacity: count)
+        storage.initialize(repeating: 0, count: count)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Start of panel p (k × 16 floats).
+    @inline(__always) func panel(_ p: Int) -> UnsafeMutablePointer<Float> { storage + p * k * FloatPanels.width }
+
+    /// B[kk][j], read back from the packed layout (the reference kernels use it).
+    @inline(__always) func element(_ kk: Int, _ j: Int) -> Float {
+        storage[(j / FloatPanels.width) * k * FloatPanels.width + kk * FloatPanels.width + j % FloatPanels.width]
+    }
+
+    /// Packs a PyTorch Linear weight [n][k] (row o = output feature o): B = Wᵀ.
+    func pack(transposedRows w: UnsafePointer<Float>, ld: Int) {
+        for p in 0..<panelCount {
+            let dst = panel(p)
+            for j in 0..<min(FloatPanels.width, n - p * FloatPanels.width) {
+                let src = w + (p * FloatPanels.width + j) * ld
+                for kk in 0..<k { dst[kk * FloatPanels.width + j] = src[kk] }
+            }
+        }
+    }
+
+    /// Packs a row-major B [k][n] with leading dimension ld.
+    func pack(rows b: UnsafePointer<Float>, ld: Int) {
+        for p in 0..<panelCount {
+            let dst = panel(p)
+            let j0 = p * FloatPanels.width, width = min(FloatPanels.width, n - j0)
+            for kk in 0..<k {
+                let src = b + kk * ld + j0
+                for j in 0..<width { dst[kk * FloatPanels.width + j] = src[j] }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+/// int8 Linear: y = dequant(quant(x) · Wqᵀ) + b, then the activation.
+/// Weights: int8 [outFeatures][inFeatures] with one scale per output row (Int8Quantizer's format), repacked
+/// once into the layout of the active kernel family (Int8Panels). Activations: quantized per row (per token)
+/// on every call into one scratch buffer; exact int32 sums; dequantization fused into the tile store, bias
+/// and activation per finished panel. Threads: rows are quantized in parallel, then output columns are split.
+public final class Int8Linear: LinearOperator, @unchecked Sendable {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    /// Packed for KernelFamily.active; another family (tests) gets a repacked copy per call.
+    let panels: Int8Panels
+    /// One per output column, padded with zeros to whole panels (the kernels read 16 at a time).
+    let columnScales: [Float]
+    let bias: [Float]?
+    /// 1 / s[k] of SmoothQuant-style smoothing, or nil.
+    let inverseInputScales: [Float]?
+
+    /// `inputChannelScales`: when the weights were quantized with
+    /// `Int8Quantizer.quantizePerChannel(weight:…, inputChannelScales: s)`, pass the same s; activation channel k
+    /// is divided by s[k] before quantization.
+    public init(values: [Int8], scales: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int,
+                inputChannelScales: [Float]? = nil) {
+        requireShape(values.count == outFeatures * inFeatures, "Int8Linear: \(values.count) values, want \(outFeatures)×\(inFeatures)")
+        requireShape(scales.count == outFeatures, "Int8Linear: \(scales.count) scales, want \(outFeatures)")
+        requireShape(bias == nil || bias!.count == outFeatures, "Int8Linear: bias has \(bias!.count) values, want \(outFeatures)")
+        requireShape(inputChannelScales == nil || inputChannelScales!.count == inFeatures,
+                     "Int8Linear: \(inputChannelScales!.count) input channel scales, want \(inFeatures)")
+        self.outFeatures = outFeatures; self.inFeatures = inFeatures
+        panels = values.withUnsafeBufferPointer {
+            Int8Panels(values: $0.baseAddress!, n: outFeatures, k: inFeatures, layout: KernelFamily.active.int8Layout)
+        }
+        columnScales = scales + [Float](repeating: 0, count: panels.panelCount * Int8Panels.width - outFeatures)
+        self.bias = bias
+        inverseInputScales = inputChannelScales.map { $0.map { $0 != 0 && $0.isFinite ? 1 / $0 : 1 } }
+    }
+
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+                      activation: FusedActivation, threads: Int) {
+        apply(input, rows: rows, into: output, activation: activation, threads: threads, family: KernelFamily.active)
+    }
+
+    /// Same, with the kernel family named (tests run every family in one process); one this CPU cannot run
+    /// is replaced by the active family. A family whose weight layout differs from the active one's repacks
+    /// the weight on every call.
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+                      activation: FusedActivation, threads: Int, family: KernelFamily) {
+        let family = family.isAvailable ? family : KernelFamily.active
+        guard rows > 0, outFeatures > 0 else { return }
+        let k = inFeatures, ldq = k + (k & 1)
+        // The one scratch buffer of a call: int16 quanta, then the row scales.
+        let quantaBytes = (rows * ldq * 2 + 63) & ~63
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: quantaBytes + rows * 4, alignment: 64)
+        defer { scratch.deallocate() }
+        let quanta = scratch.bindMemory(to: Int16.self, capacity: rows * ldq)
+        let rowScales = (scratch + quantaBytes).bindMemory(to: Float.self, capacity: rows)
+        withOptionalPointer(inverseInputScales) { inv in
+            Parallel.run(threads: threads, maxParts: max(1, rows * k / 32_768)) { part, parts in
+                let mine = Parallel.slice(rows, part: part, parts: parts)
+                ActivationQuantizer.quantize(family, x: input + mine.lowerBound * k, rows: mine.count, k: k,
+                                             invChannelScales: inv, into: quanta + mine.lowerBound * ldq, ldq: ldq,
+                                             scales: rowScales + mine.lowerBound)
+            }
+        }
+        let packed = family.int8Layout == panels.layout ? panels : Int8Panels(repacking: panels, layout: family.int8Layout)
+        columnScales.withUnsafeBufferPointer { cs in
+            withOptionalPointer(bias) { bias in
+                Int8GEMM.run(family, m: rows, a: quanta, lda: ldq, rowScales: rowScales, panels: packed,
+                             columnScales: cs.baseAddress!, c: output, ldc: outFeatures, bias: bias,
+                             activation: activation, threads: threads)
+            }
+        }
+    }
+}
+
+@inline(__always)
+func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// The int8 product driver: threads split the panels; each panel runs all row tiles, then its epilogue.
+/// `a` holds int16 quanta (rows of lda ≥ k); the VNNI family first turns them into u8 quads.
+enum Int8GEMM {
+    static func run(_ family: KernelFamily, m: Int, a: UnsafePointer<Int16>, lda: Int, rowScales: UnsafePointer<Float>,
+                    panels: Int8Panels, columnScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                    bias: UnsafePointer<Float>?, activation: FusedActivation, threads: Int) {
+        requireShape(panels.layout == family.int8Layout, "Int8GEMM: weight packed as \(panels.layout), \(family) wants \(family.int8Layout)")
+        guard m > 0 else { return }
+        var unsigned: UnsafeMutablePointer<UInt8>? = nil
+        if panels.layout == .quads {
+            unsigned = UnsafeMutablePointer<UInt8>.allocate(capacity: m * panels.paddedK)
+            VNNIBridge.offsetToUnsigned(a, rows: m, k: panels.k, ldq: lda, into: unsigned!, paddedK: panels.paddedK)
+        }
+        defer { unsigned?.deallocate() }
+        let n = panels.n, mr = Int8TileKernels.tileRows(family), width = Int8Panels.width
+        let worthwhile = max(1, (m * n * panels.k) / 1_000_000)
+        panels.columnSums128.withUnsafeBufferPointer { sums in
+            Parallel.run(threads: threads, maxParts: min(panels.panelCount, worthwhile)) { part, parts in
+                for p in Parallel.slice(panels.panelCount, part: part, parts: parts) {
+                    let j0 = p * width, cols = min(width, n - j0)
+                    var i0 = 0
+                    while i0 < m {
+                        if let unsigned {
+                            VNNIBridge.tile(quads: panels.groups, a: unsigned + i0 * panels.paddedK, lda: panels.paddedK,
+                                            rows: min(mr, m - i0), panel: panels.panel(p), columnSums128: sums.baseAddress! + j0,
+                                            rowScales: rowScales + i0, colScales: columnScales + j0,
+                                            c: c + i0 * ldc + j0, ldc: ldc, cols: cols)
+                        } else {
+                            Int8TileKernels.tile(family, pairs: panels.pairs, a: a + i0 * lda, lda: lda, rows: min(mr, m - i0),
+                                                 panel: panels.panel(p), rowScales: rowScales + i0, colScales: columnScales + j0,
+                                                 c: c + i0 * ldc + j0, ldc: ldc, cols: cols)
+                        }
+                        i0 += mr
+                    }
+                    FloatEpilogue.apply(family, c: c + j0, ldc: ldc, rows: m, cols: cols,
+                                        bias: bias.map { $0 + j0 }, activation: activation)
+                }
+            }
+        }
+    }
+}

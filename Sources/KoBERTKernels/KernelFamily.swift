@@ -1,0 +1,89 @@
+import Foundation
+#if arch(x86_64)
+import _Builtin_intrinsics.intel.cpuid
+#endif
+
+/// A set of kernels that compute the same products: `reference` (plain scalar loops, the oracle),
+/// `generic` (Swift SIMD types, any CPU), `avx2` (AVX2 + FMA intrinsics, x86-64 only), `avx512vnni`
+/// (the AVX2 fp32 kernels plus AVX-512 VNNI int8 kernels; only when the package builds KoBERTKernelsVNNI).
+/// Picked once at start-up: the best the CPU has, unless KOBERT_KERNEL=reference|generic|avx2|avx512vnni says otherwise.
+public enum KernelFamily: String, Sendable, CaseIterable {
+    case reference
+    case generic
+    case avx2
+    case avx512vnni
+
+    /// The family every operator uses unless a caller names one explicitly.
+    public static let active: KernelFamily = resolveActive()
+
+    /// Families this CPU can run.
+    public static let available: [KernelFamily] = {
+        var families: [KernelFamily] = [.reference, .generic]
+        if CPUFeatures.hasAVX2FMA { families.append(.avx2) }
+        if CPUFeatures.hasAVX2FMA && CPUFeatures.hasAVX512VNNI && VNNIBridge.isCompiledIn && CPUFeatures.osSavesAVX512State {
+            families.append(.avx512vnni)
+        }
+        return families
+    }()
+
+    /// How this family's int8 kernels want the weight packed.
+    var int8Layout: Int8Panels.Layout { self == .avx512vnni ? .quads : .pairs }
+
+    public var isAvailable: Bool { KernelFamily.available.contains(self) }
+
+    private static func resolveActive() -> KernelFamily {
+        let best = available.last!
+        guard let wanted = ProcessInfo.processInfo.environment["KOBERT_KERNEL"], !wanted.isEmpty else { return best }
+        guard let family = KernelFamily(rawValue: wanted.lowercased()) else {
+            FileHandle.standardError.write(Data("KOBERT_KERNEL=\(wanted) is not one of reference|generic|avx2|avx512vnni; using \(best.rawValue)\n".utf8))
+            return best
+        }
+        guard family.isAvailable else {
+            FileHandle.standardError.write(Data("KOBERT_KERNEL=\(wanted) is not available here (CPU or build); using \(best.rawValue)\n".utf8))
+            return best
+        }
+        return family
+    }
+}
+
+/// CPUID checks. AVX2 code needs AVX2 and FMA, and the OS must save YMM state (OSXSAVE set; Linux does).
+enum CPUFeatures {
+    static let hasAVX2FMA: Bool = {
+        #if arch(x86_64)
+        var a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, d: UInt32 = 0
+        guard __get_cpuid(1, &a, &b, &c, &d) != 0 else { return false }
+        let fma = c & (1 << 12) != 0, osxsave = c & (1 << 27) != 0, avx = c & (1 << 28) != 0
+        guard fma, osxsave, avx else { return false }
+        guard __get_cpuid_count(7, 0, &a, &b, &c, &d) != 0 else { return false }
+        return b & (1 << 5) != 0
+        #else
+        return false
+        #endif
+    }()
+
+    /// Whether the OS saves AVX-512 state. XGETBV is not importable into Swift (a clang macro); Linux
+    /// lists avx512 flags in /proc/cpuinfo only when it enables their state, so that is the check there.
+    static let osSavesAVX512State: Bool = {
+        #if os(Linux)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        let names = Set(flags.split(separator: " ").map(String.init))
+        return names.contains("avx512_vnni") && names.contains("avx512vl") && names.contains("avx512bw")
+        #else
+        return true
+        #endif
+    }()
+
+    /// AVX-512 F, BW, VL and VNNI (the 256-bit vpdpbusd needs VL).
+    static let hasAVX512VNNI: Bool = {
+        #if arch(x86_64)
+        var a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, d: UInt32 = 0
+        guard __get_cpuid(1, &a, &b, &c, &d) != 0, c & (1 << 27) != 0 else { return false }
+        guard __get_cpuid_count(7, 0, &a, &b, &c, &d) != 0 else { return false }
+        let f = b & (1 << 16) != 0, bw = b & (1 << 30) != 0, vl = b & (1 << 31) != 0, vnni = c & (1 << 11) != 0
+        return f && bw && vl && vnni
+        #else
+        return false
+        #endif
+    }()
+}

@@ -1,0 +1,113 @@
+// Integer kernels with AVX2 intrinsics (module compiled with -mavx2 -mfma; entered only after CPUID).
+//
+// Fidelity choice: int8 × int8 through `vpmaddwd` on sign-extended int16, not `vpmaddubsw` (u8 × s8).
+// vpmaddubsw saturates its int16 pair sums (255·127·2 > 32767), which forces 7-bit activations or weights
+// (doubling one quantization step) or an offset-and-correct scheme that can still saturate. vpmaddwd sums
+// int16 products into int32 exactly, so every family produces bit-identical int32 sums and the full
+// ±127 range of both operands is kept. On Zen 4 both routes issue two multiply µops per 32 MACs
+// (maddubs + madd-with-ones vs two madd), so the exact route costs little speed.
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+public enum AVX2Int8Kernels {
+    public static let tileRows = 6
+
+    /// Rows ≤ 6 of int16 activations (−127…127, `pairs`·2 values each, stride lda) times one packed panel of
+    /// 16 columns (32 bytes per k-pair: column j's pair at bytes 2j, 2j+1); writes
+    /// C[r][j] = Float(Σ) · (rowScales[r] · colScales[j]) for j < cols. colScales must hold 16 readable values.
+    /// 6 × 16 tile: 12 int32 accumulators, the panel's pair sign-extended once and used by 6 rows.
+    @inline(never)
+    public static func tile(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                            rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + min(1, rows - 1) * lda)
+        let a2 = UnsafeRawPointer(a + min(2, rows - 1) * lda), a3 = UnsafeRawPointer(a + min(3, rows - 1) * lda)
+        let a4 = UnsafeRawPointer(a + min(4, rows - 1) * lda), a5 = UnsafeRawPointer(a + min(5, rows - 1) * lda)
+        var c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256()
+        var c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256()
+        var c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256()
+        var c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256()
+        var c40 = _mm256_setzero_si256(), c41 = _mm256_setzero_si256()
+        var c50 = _mm256_setzero_si256(), c51 = _mm256_setzero_si256()
+        var w = UnsafeRawPointer(panel)
+        var off = 0
+        let end = pairs * 4
+        while off < end {
+            let b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(w.assumingMemoryBound(to: __m128i.self)))
+            let b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((w + 16).assumingMemoryBound(to: __m128i.self)))
+            var x = _mm256_set1_epi32(a0.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0)); c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1))
+            x = _mm256_set1_epi32(a1.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0)); c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1))
+            x = _mm256_set1_epi32(a2.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0)); c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1))
+            x = _mm256_set1_epi32(a3.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0)); c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1))
+            x = _mm256_set1_epi32(a4.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(x, b0)); c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(x, b1))
+            x = _mm256_set1_epi32(a5.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(x, b0)); c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(x, b1))
+            w += 32
+            off += 4
+        }
+        let s0 = _mm256_loadu_ps(colScales), s1 = _mm256_loadu_ps(colScales + 8)
+        store(c00, c01, rowScales[0], s0, s1, c, cols)
+        if rows > 1 { store(c10, c11, rowScales[1], s0, s1, c + ldc, cols) }
+        if rows > 2 { store(c20, c21, rowScales[2], s0, s1, c + 2 * ldc, cols) }
+        if rows > 3 { store(c30, c31, rowScales[3], s0, s1, c + 3 * ldc, cols) }
+        if rows > 4 { store(c40, c41, rowScales[4], s0, s1, c + 4 * ldc, cols) }
+        if rows > 5 { store(c50, c51, rowScales[5], s0, s1, c + 5 * ldc, cols) }
+    }
+
+    @inline(__always)
+    static func store(_ lo: __m256i, _ hi: __m256i, _ rowScale: Float, _ s0: __m256, _ s1: __m256,
+                      _ row: UnsafeMutablePointer<Float>, _ cols: Int) {
+        let r = _mm256_set1_ps(rowScale)
+        let vLo = _mm256_mul_ps(_mm256_cvtepi32_ps(lo), _mm256_mul_ps(r, s0))
+        let vHi = _mm256_mul_ps(_mm256_cvtepi32_ps(hi), _mm256_mul_ps(r, s1))
+        if cols == 16 { _mm256_storeu_ps(row, vLo); _mm256_storeu_ps(row + 8, vHi); return }
+        _mm256_maskstore_ps(row, AVX2Math.tailMask(cols), vLo)
+        if cols > 8 { _mm256_maskstore_ps(row + 8, AVX2Math.tailMask(cols - 8), vHi) }
+    }
+
+    /// One activation row → int16 quanta, returns its scale (see ActivationQuantizer for the rule; same float
+    /// operations in the same order, nearest-even conversion, clamp to ±127).
+    @inline(never)
+    public static func quantizeRow(_ x: UnsafePointer<Float>, _ k: Int, _ inv: UnsafePointer<Float>?,
+                                   _ q: UnsafeMutablePointer<Int16>) -> Float {
+        let signMask = _mm256_set1_ps(-0.0)
+        var maxVec = _mm256_setzero_ps()
+        var i = 0
+        while i + 8 <= k {
+            var v = _mm256_loadu_ps(x + i)
+            if let inv { v = _mm256_mul_ps(v, _mm256_loadu_ps(inv + i)) }
+            maxVec = _mm256_max_ps(maxVec, _mm256_andnot_ps(signMask, v))
+            i += 8
+        }
+        var lanes = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
+        withUnsafeMutableBytes(of: &lanes) { _mm256_storeu_ps($0.baseAddress!.assumingMemoryBound(to: Float.self), maxVec) }
+        var maxAbs = max(max(max(lanes.0, lanes.1), max(lanes.2, lanes.3)), max(max(lanes.4, lanes.5), max(lanes.6, lanes.7)))
+        while i < k { let v = inv.map { x[i] * $0[i] } ?? x[i]; maxAbs = max(maxAbs, abs(v)); i += 1 }
+        guard maxAbs > 0, maxAbs.isFinite else { for j in 0..<k { q[j] = 0 }; return 0 }
+        let factor = 127 / maxAbs
+        let order = _mm256_setr_epi32(0, 1, 4, 5, 0, 1, 4, 5)  // gathers the 8 int16 out of packs' lane split
+        let f = _mm256_set1_ps(factor), lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127)
+        i = 0
+        while i + 8 <= k {
+            var v = _mm256_loadu_ps(x + i)
+            if let inv { v = _mm256_mul_ps(v, _mm256_loadu_ps(inv + i)) }
+            let r = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v, f)), lo), hi)
+            let packed = _mm256_permutevar8x32_epi32(_mm256_packs_epi32(r, r), order)
+            _mm_storeu_si128(UnsafeMutableRawPointer(q + i).assumingMemoryBound(to: __m128i.self), _mm256_castsi256_si128(packed))
+            i += 8
+        }
+        while i < k {
+            let v = inv.map { x[i] * $0[i] } ?? x[i]
+            let r = (v * factor).rounded(.toNearestOrEven)
+            q[i] = r >= 127 ? 127 : (r <= -127 ? -127 : (r.isNaN ? 0 : Int16(r)))
+            i += 1
+        }
+        return maxAbs / 127
+    }
+}
+#endif

@@ -1,0 +1,70 @@
+import KoBERTCore
+
+/// word + position (+ token type, BERT only) → LayerNorm. Positions are read from the
+/// weights, so DistilBERT's sinusoidal table and learned tables load the same way.
+struct Embeddings {
+    let words: any EmbeddingTable
+    let positions: any EmbeddingTable
+    let tokenTypes: (any EmbeddingTable)?
+    let norm: LayerNorm
+    let source: String
+
+    init(_ weights: any WeightStore) throws {
+        let config = weights.config
+        source = weights.source
+        words = try Embeddings.table(weights, "embeddings.word_embeddings", dim: config.hiddenSize)
+        positions = try Embeddings.table(weights, "embeddings.position_embeddings", dim: config.hiddenSize)
+        tokenTypes = config.architecture == .bert
+            ? try Embeddings.table(weights, "embeddings.token_type_embeddings", dim: config.hiddenSize) : nil
+        norm = try LayerNorm(weights, prefix: "embeddings.LayerNorm", dim: config.hiddenSize,
+                             epsilon: config.layerNormEps)
+    }
+
+    private static func table(_ weights: any WeightStore, _ prefix: String, dim: Int) throws -> any EmbeddingTable {
+        let table = try weights.embedding(prefix)
+        guard table.dim == dim, table.rows > 0 else {
+            throw KoBERTError("\(weights.source): tensor \(prefix).weight has shape [\(table.rows), \(table.dim)], expected [_, \(dim)]")
+        }
+        return table
+    }
+
+    /// Throws, naming the offending id, before any work is done.
+    func validate(_ sequence: TokenSequence) throws {
+        if sequence.ids.isEmpty { throw KoBERTError("empty token sequence") }
+        if sequence.ids.count > positions.rows {
+            throw KoBERTError("sequence of \(sequence.ids.count) tokens is longer than the model's \(positions.rows) positions")
+        }
+        for id in sequence.ids where id < 0 || id >= words.rows {
+            throw KoBERTError("token id \(id) is out of range 0..<\(words.rows)")
+        }
+        // DistilBERT has no token types; a tokenizer's segment ids are simply not used.
+        if let typeIds = sequence.typeIds, let tokenTypes {
+            if typeIds.count != sequence.ids.count {
+                throw KoBERTError("\(typeIds.count) token type ids for \(sequence.ids.count) tokens")
+            }
+            for t in typeIds where t < 0 || t >= tokenTypes.rows {
+                throw KoBERTError("token type id \(t) is out of range 0..<\(tokenTypes.rows)")
+            }
+        }
+    }
+
+    /// Writes the embedded rows of every sequence, packed one after another, into `output`.
+    func embed(_ batch: [TokenSequence], into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let dim = norm.dim
+        var row = 0
+        for sequence in batch {
+            for (position, id) in sequence.ids.enumerated() {
+                let target = output + row * dim
+                words.copyRow(id, into: target)
+                positions.copyRow(position, into: scratch)
+                addScaled(scratch, 1, into: target, dim)
+                if let tokenTypes {
+                    tokenTypes.copyRow(sequence.typeIds?[position] ?? 0, into: scratch)
+                    addScaled(scratch, 1, into: target, dim)
+                }
+                row += 1
+            }
+        }
+        norm.apply(output, adding: nil, rows: row)
+    }
+}

@@ -1,1 +1,0 @@
-// KoBERTModel: owned by its issue's implementer.

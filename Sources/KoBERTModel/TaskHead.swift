@@ -1,0 +1,38 @@
+import KoBERTCore
+
+/// The head a task needs, loaded from the weights. config.json's `architectures`, when present,
+/// must name a class with that head, so a NER checkpoint is never silently run as a classifier.
+enum TaskHead {
+    case sequence(SequenceClassifier)
+    case token(TokenClassifier)
+    case span(SpanClassifier)
+    case none
+
+    init(_ weights: any WeightStore, task: Task) throws {
+        let wanted: String? = switch task {
+        case .nsmc: "ForSequenceClassification"
+        case .ner: "ForTokenClassification"
+        case .qa: "ForQuestionAnswering"
+        case .embed: nil
+        }
+        let declared = weights.config.architectures
+        if let wanted, !declared.isEmpty, !declared.contains(where: { $0.hasSuffix(wanted) }) {
+            throw KoBERTError("\(weights.source): config.json architectures \(declared) has no *\(wanted) head for --task \(task.rawValue)")
+        }
+        switch task {
+        case .nsmc: self = .sequence(try SequenceClassifier(weights))
+        case .ner: self = .token(try TokenClassifier(weights))
+        case .qa: self = .span(try SpanClassifier(weights))
+        case .embed: self = .none
+        }
+    }
+
+    var labelCount: Int {
+        switch self {
+        case .sequence(let head): head.labelCount
+        case .token(let head): head.labelCount
+        case .span: 2
+        case .none: 0
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import KoBERTCheckpoint
+import KoBERTCore
+import KoBERTModel
+import KoBERTTokenizer
+
+/// One entry point from a path to a ready Predictor: a folder is a Hugging Face checkpoint
+/// (fp32, the oracle); a file is a packed model (int8 or float, as it was packed).
+public enum ModelLoader {
+    public static let tokenizerModelName = "tokenizer_78b3253a26.model"
+
+    /// `task: nil` takes the packed file's task, or guesses a folder's from config.json's architectures.
+    /// `tokenizerDirectory` is used only when the model carries no tokenizer of its own.
+    public static func load(path: String, task: Task? = nil, threads: Int = 2,
+                            tokenizerDirectory: String? = nil) throws -> Predictor {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw KoBERTError("\(path): no such file or folder")
+        }
+        if isDirectory.boolValue {
+            let checkpoint = try Checkpoint.load(directory: path)
+            let weights = CheckpointWeights(config: checkpoint.config, tensors: checkpoint.tensors, source: path)
+            let tokenizer = try fitting(try folderTokenizer(path) ?? tokenizerDirectory.flatMap { try folderTokenizer($0) },
+                                        checkpoint.config)
+            return try Predictor(weights: weights, task: task ?? guessTask(checkpoint.config),
+                                 tokenizer: tokenizer, threads: threads)
+        }
+        return try loadPacked(path: path, task: task, threads: threads, tokenizerDirectory: tokenizerDirectory)
+    }
+
+    public static func loadPacked(path: String, task: Task?, threads: Int = 2,
+                                  tokenizerDirectory: String? = nil) throws -> Predictor {
+        let file = try PackFile(path: path)
+        guard let packedTask = Task(rawValue: file.manifest.task) else {
+            throw KoBERTError("\(path): unknown task \"\(file.manifest.task)\" in the manifest")
+        }
+        if let task, task != packedTask {
+            throw KoBERTError("\(path): this model was packed for --task \(packedTask.rawValue), not \(task.rawValue)")
+        }
+        let weights = try PackedWeights(file: file, threads: threads)
+        var tokenizer: KoBertTokenizer? = nil
+        if let packed = file.manifest.tokenizer {
+            let model = try file.blobBytes(packed.model, what: "tokenizer model")
+            let vocab = try file.blobBytes(packed.vocab, what: "tokenizer vocab")
+            do {
+                tokenizer = try KoBertTokenizer(sentencePieceModel: model, vocabText: String(decoding: vocab, as: UTF8.self),
+                                                lowercase: packed.lowercase)
+            } catch {
+                throw KoBERTError("\(path): the packed tokenizer does not load: \(error)")
+            }
+        } else if let tokenizerDirectory {
+            tokenizer = fitting(try folderTokenizer(tokenizerDirectory), file.manifest.config)
+        }
+        return try Predictor(weights: weights, task: packedTask, tokenizer: tokenizer, threads: threads)
+    }
+
+    /// The KoBERT tokenizer of a folder holding tokenizer_78b3253a26.model and vocab.txt, or nil.
+    public static func folderTokenizer(_ directory: String) throws -> KoBertTokenizer? {
+        let model = directory + "/" + tokenizerModelName, vocab = directory + "/vocab.txt"
+        guard FileManager.default.fileExists(atPath: model), FileManager.default.fileExists(atPath: vocab) else { return nil }
+        return try KoBertTokenizer(directory: directory)
+    }
+
+    /// A fallback tokenizer whose vocabulary is not the model's would produce wrong ids: leave it out
+    /// (text input then fails with a clear message; token ids still work).
+    static func fitting(_ tokenizer: KoBertTokenizer?, _ config: ModelConfig) -> KoBertTokenizer? {
+        guard let tokenizer, tokenizer.vocabularySize == config.vocabSize else { return nil }
+        return tokenizer
+    }
+
+    /// The task a checkpoint's head was trained for, from config.json's `architectures`.
+    public static func guessTask(_ config: ModelConfig) -> Task {
+        for name in config.architectures {
+            if name.hasSuffix("ForSequenceClassification") { return .nsmc }
+            if name.hasSuffix("ForTokenClassification") { return .ner }
+            if name.hasSuffix("ForQuestionAnswering") { return .qa }
+        }
+        return .embed
+    }
+}

@@ -1,0 +1,192 @@
+import KoBERTCore
+
+/// Where a blob lives in the data section and how to check it. See FORMAT.md.
+public struct BlobRef: Codable, Sendable, Equatable {
+    /// Bytes from the start of the data section.
+    public var offset: Int
+    /// zstd frame size as stored.
+    public var storedSize: Int
+    /// Size after decompression.
+    public var rawSize: Int
+    /// CRC-32C of the stored (compressed) bytes, checked before decompressing.
+    public var crc32c: UInt32
+
+    public init(offset: Int, storedSize: Int, rawSize: Int, crc32c: UInt32) {
+        self.offset = offset; self.storedSize = storedSize; self.rawSize = rawSize; self.crc32c = crc32c
+    }
+}
+
+/// How a tensor's values are stored.
+public enum PackDType: String, Codable, Sendable {
+    case f32, f16
+    /// Symmetric int8, one fp32 scale per row (output channel of a Linear, token of an embedding).
+    case i8
+}
+
+public struct PackedTensorEntry: Codable, Sendable {
+    public var name: String
+    public var dtype: PackDType
+    public var shape: [Int]
+    public var data: BlobRef
+    /// i8 only: shape[0] little-endian fp32 scales, value = int8 × scale of its row.
+    public var scales: BlobRef?
+    /// i8 Linears quantized with outlier smoothing only: shape[1] fp32 factors s[k]. The stored
+    /// weights are W[o][k]·s[k]; the runtime divides input channel k by s[k] before quantizing it.
+    public var inputScales: BlobRef?
+
+    public init(name: String, dtype: PackDType, shape: [Int], data: BlobRef, scales: BlobRef? = nil,
+                inputScales: BlobRef? = nil) {
+        self.name = name; self.dtype = dtype; self.shape = shape; self.data = data; self.scales = scales
+        self.inputScales = inputScales
+    }
+}
+
+public struct PackedTokenizer: Codable, Sendable {
+    /// Name the SentencePiece file had in the model folder.
+    public var modelFileName: String
+    public var lowercase: Bool
+    public var maxLength: Int
+    public var model: BlobRef
+    public var vocab: BlobRef
+
+    public init(modelFileName: String, lowercase: Bool, maxLength: Int, model: BlobRef, vocab: BlobRef) {
+        self.modelFileName = modelFileName; self.lowercase = lowercase; self.maxLength = maxLength
+        self.model = model; self.vocab = vocab
+    }
+}
+
+/// fp32 vs packed agreement measured by the quantizer on calibration text.
+public struct QuantizationReport: Codable, Sendable {
+    public var mode: String                 // "int8", "fp16" or "fp32"
+    public var keptFloat: [String]          // linears left in float by --keep-fp32
+    public var smoothing: Float?            // SmoothQuant α, nil when off
+    public var calibrationSource: String    // file path or "built-in sample"
+    public var sentences: Int
+    public var argmaxAgreement: Double?     // classification heads only
+    public var maxLogitError: Double
+    public var meanLogitError: Double
+    public var meanCosine: Double
+    public var worstCosine: Double
+    /// embed only: the same cosines for the mean-pooled vector.
+    public var pooledMeanCosine: Double?
+    public var pooledWorstCosine: Double?
+    /// Mean relative L2 error of each layer's hidden state (embeddings first), where the encoder exposes it.
+    public var layerErrors: [Double]
+
+    public init(mode: String, keptFloat: [String], calibrationSource: String, sentences: Int,
+                smoothing: Float? = nil, argmaxAgreement: Double?, maxLogitError: Double, meanLogitError: Double,
+                meanCosine: Double, worstCosine: Double, pooledMeanCosine: Double? = nil,
+                pooledWorstCosine: Double? = nil, layerErrors: [Double]) {
+        self.mode = mode; self.keptFloat = keptFloat; self.smoothing = smoothing; self.calibrationSource = calibrationSource
+        self.sentences = sentences; self.argmaxAgreement = argmaxAgreement; self.maxLogitError = maxLogitError
+        self.meanLogitError = meanLogitError; self.meanCosine = meanCosine; self.worstCosine = worstCosine
+        self.pooledMeanCosine = pooledMeanCosine; self.pooledWorstCosine = pooledWorstCosine
+        self.layerErrors = layerErrors
+    }
+}
+
+public struct SourceFile: Codable, Sendable {
+    public var file: String
+    public var sha256: String
+
+    public init(file: String, sha256: String) { self.file = file; self.sha256 = sha256 }
+}
+
+public struct Provenance: Codable, Sendable {
+    public var tool: String
+    public var created: String
+    public var sources: [SourceFile]
+
+    public init(tool: String, created: String, sources: [SourceFile]) {
+        self.tool = tool; self.created = created; self.sources = sources
+    }
+}
+
+/// The JSON manifest: everything needed to rebuild the model except the blob bytes.
+public struct PackManifest: Codable, Sendable {
+    public var format: String = "kobert-pack"
+    public var formatVersion: Int = PackFormat.version
+    public var config: ModelConfig
+    public var task: String
+    public var labels: [String]
+    public var tokenizer: PackedTokenizer?
+    public var tensors: [PackedTensorEntry]
+    public var quantization: QuantizationReport?
+    public var provenance: Provenance
+
+    public init(config: ModelConfig, task: String, labels: [String], tokenizer: PackedTokenizer?,
+                tensors: [PackedTensorEntry], quantization: QuantizationReport?, provenance: Provenance) {
+        self.config = config; self.task = task; self.labels = labels; self.tokenizer = tokenizer
+        self.tensors = tensors; self.quantization = quantization; self.provenance = provenance
+    }
+
+    public func entry(_ name: String) -> PackedTensorEntry? { tensors.first { $0.name == name } }
+}
+
+/// The fixed 64-byte header that precedes the manifest.
+enum PackFormat {
+    static let magic: [UInt8] = Array("KOBERTPK".utf8)
+    static let version = 1
+    static let headerSize = 64
+    /// The data section starts on this boundary so blobs can be read with aligned I/O.
+    static let dataAlignment = 64
+
+    struct Header {
+        var version: UInt32
+        var manifestLength: UInt64
+        var manifestCRC: UInt32
+        var dataOffset: UInt64
+        var fileSize: UInt64
+
+        /// magic(8) version(4) headerSize(4) manifestLength(8) manifestCRC(4) reserved(4)
+        /// dataOffset(8) fileSize(8) headerCRC(4) zero padding to 64, all little-endian.
+        func encoded() -> [UInt8] {
+            var bytes = PackFormat.magic
+            bytes.appendLittleEndian(version)
+            bytes.appendLittleEndian(UInt32(PackFormat.headerSize))
+            bytes.appendLittleEndian(manifestLength)
+            bytes.appendLittleEndian(manifestCRC)
+            bytes.appendLittleEndian(UInt32(0))
+            bytes.appendLittleEndian(dataOffset)
+            bytes.appendLittleEndian(fileSize)
+            bytes.appendLittleEndian(CRC32C.checksum(bytes))
+            bytes += [UInt8](repeating: 0, count: PackFormat.headerSize - bytes.count)
+            return bytes
+        }
+
+        static func decode(_ bytes: [UInt8], file: String) throws -> Header {
+            guard bytes.count >= PackFormat.headerSize else {
+                throw KoBERTError("\(file): truncated: \(bytes.count) bytes, shorter than the \(PackFormat.headerSize)-byte header")
+            }
+            guard Array(bytes[0..<8]) == PackFormat.magic else {
+                throw KoBERTError("\(file): not a packed KoBERT model (bad magic)")
+            }
+            let version = bytes.readLittleEndian(UInt32.self, at: 8)
+            guard version == UInt32(PackFormat.version) else {
+                throw KoBERTError("\(file): unknown format version \(version) (this build reads version \(PackFormat.version))")
+            }
+            guard CRC32C.checksum(Array(bytes[0..<48])) == bytes.readLittleEndian(UInt32.self, at: 48) else {
+                throw KoBERTError("\(file): header checksum mismatch (file is corrupt)")
+            }
+            return Header(version: version,
+                          manifestLength: bytes.readLittleEndian(UInt64.self, at: 16),
+                          manifestCRC: bytes.readLittleEndian(UInt32.self, at: 24),
+                          dataOffset: bytes.readLittleEndian(UInt64.self, at: 32),
+                          fileSize: bytes.readLittleEndian(UInt64.self, at: 40))
+        }
+    }
+
+    static func aligned(_ n: Int) -> Int { (n + dataAlignment - 1) / dataAlignment * dataAlignment }
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+
+    func readLittleEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
+        var value: T = 0
+        for i in 0..<MemoryLayout<T>.size { value |= T(self[offset + i]) << (8 * i) }
+        return value
+    }
+}

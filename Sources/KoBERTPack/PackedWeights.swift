@@ -1,0 +1,179 @@
+import Foundation
+import KoBERTCore
+import KoBERTKernels
+import KoBERTModel
+
+/// The weights of a packed file as the encoder asks for them: int8 linears stay int8 (handed to
+/// the kernels' int8 operator), int8 word embeddings are dequantized one row at a time, and
+/// everything else (LayerNorm, biases, positions, small heads) is fp32.
+///
+/// A background thread decompresses tensors in the order the encoder asks for them, a few MB
+/// ahead, while the caller's thread repacks them into the kernels' layout. Each int8 payload is
+/// handed over once and then dropped here, so the model is never held twice in memory.
+public final class PackedWeights: WeightStore, @unchecked Sendable {
+    public let file: PackFile
+    public var config: ModelConfig { file.manifest.config }
+    public var source: String { file.path }
+
+    enum Payload {
+        case float([Float])
+        case int8(values: [Int8], scales: [Float], inputScales: [Float]?)
+    }
+
+    /// How far (in decompressed bytes) decoding may run ahead of the encoder.
+    static let prefetchBudget = 3 << 20
+
+    private var floats: [String: [Float]] = [:]
+    private let lock = NSLock()
+    private let entries: [String: PackedTensorEntry]
+    private let prefetcher: TensorPrefetcher?
+
+    /// `threads` > 1 decodes ahead on a second thread; 1 decodes each tensor when asked.
+    public init(file: PackFile, threads: Int = 2) throws {
+        Self.returnLargeBuffersToTheSystem
+        self.file = file
+        var entries: [String: PackedTensorEntry] = [:]
+        for entry in file.manifest.tensors { entries[entry.name] = entry }
+        self.entries = entries
+        prefetcher = threads > 1
+            ? TensorPrefetcher(order: file.manifest.tensors.sorted { Self.loadRank($0.name) < Self.loadRank($1.name) },
+                               budget: Self.prefetchBudget, decode: { try Self.decode($0, from: file) })
+            : nil
+    }
+
+    /// glibc raises its mmap threshold after a large buffer is freed, so later multi-MB buffers
+    /// land in the heap and stay resident after `free`. Loading allocates and frees many such
+    /// buffers (compressed blobs, payloads before repacking): a fixed threshold keeps them mmap'ed
+    /// and returned at once, which is several MB of peak RSS. Process-wide, set once.
+    static let returnLargeBuffersToTheSystem: Void = {
+        #if os(Linux)
+        // mallopt is not in Swift's Glibc module; look it up. M_MMAP_THRESHOLD is -3 in <malloc.h>.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            _ = unsafeBitCast(symbol, to: Mallopt.self)(-3, 256 << 10)
+        }
+        #endif
+    }()
+
+    public convenience init(path: String, threads: Int = 2) throws {
+        try self.init(file: try PackFile(path: path), threads: threads)
+    }
+
+    deinit { prefetcher?.stop() }
+
+    /// Reads every tensor once, so a damaged blob is reported now rather than at first use.
+    public func verifyAll() throws {
+        for entry in file.manifest.tensors { _ = try Self.decode(entry, from: file) }
+    }
+
+    public func has(_ name: String) -> Bool { entries[name] != nil }
+
+    public func tensor(_ name: String) throws -> Tensor {
+        guard let entry = entries[name] else { throw KoBERTError("\(source): tensor \(name) is missing") }
+        switch try payload(name, keep: true) {
+        case .float(let values):
+            return Tensor(shape: entry.shape, data: values)
+        case .int8(let values, let scales, let inputScales):
+            let columns = values.count / max(scales.count, 1)
+            var data = [Float](repeating: 0, count: values.count)
+            for i in data.indices { data[i] = Float(values[i]) * scales[i / columns] / (inputScales?[i % columns] ?? 1) }
+            return Tensor(shape: entry.shape, data: data)
+        }
+    }
+
+    public func linear(_ prefix: String) throws -> any LinearOperator {
+        let name = prefix + ".weight"
+        guard let entry = entries[name] else { throw KoBERTError("\(source): tensor \(name) is missing") }
+        guard entry.shape.count == 2 else {
+            throw KoBERTError("\(source): tensor \(name) has shape \(entry.shape), expected 2 dimensions")
+        }
+        let (outFeatures, inFeatures) = (entry.shape[0], entry.shape[1])
+        var bias: [Float]? = nil
+        if has(prefix + ".bias") {
+            let b = try tensor(prefix + ".bias")
+            guard b.shape == [outFeatures] else {
+                throw KoBERTError("\(source): tensor \(prefix).bias has shape \(b.shape), expected [\(outFeatures)]")
+            }
+            bias = b.data
+        }
+        switch try payload(name, keep: false) {
+        case .float(let weight):
+            return FloatLinear(weight: weight, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
+        case .int8(let values, let scales, let inputScales):
+            return KernelBridge.int8Linear(values: values, scales: scales, bias: bias,
+                                           outFeatures: outFeatures, inFeatures: inFeatures, inputScales: inputScales)
+        }
+    }
+
+    public func embedding(_ prefix: String) throws -> any EmbeddingTable {
+        let name = prefix + ".weight"
+        guard let entry = entries[name] else { throw KoBERTError("\(source): tensor \(name) is missing") }
+        guard entry.shape.count == 2 else {
+            throw KoBERTError("\(source): tensor \(name) has shape \(entry.shape), expected 2 dimensions")
+        }
+        switch try payload(name, keep: false) {
+        case .float(let values):
+            return FloatEmbeddingTable(values: values, rows: entry.shape[0], dim: entry.shape[1])
+        case .int8(let values, let scales, _):
+            return Int8EmbeddingTable(values: values, scales: scales, rows: entry.shape[0], dim: entry.shape[1])
+        }
+    }
+
+    /// The decoded payload. Float tensors are kept (biases are asked for more than once);
+    /// int8 ones are handed over and forgotten (decoded again if asked twice).
+    private func payload(_ name: String, keep: Bool) throws -> Payload {
+        lock.lock()
+        let cached = floats[name]
+        lock.unlock()
+        if let cached { return .float(cached) }
+        let entry = entries[name]!
+        let decoded = try prefetcher?.take(entry) ?? Self.decode(entry, from: file)
+        if case .float(let values) = decoded, keep {
+            lock.lock(); floats[name] = values; lock.unlock()
+        }
+        return decoded
+    }
+
+    /// Roughly the order Encoder's init asks for tensors: embeddings, then each layer's
+    /// attention, feed-forward and norms, then the head.
+    static func loadRank(_ name: String) -> (Int, Int, String) {
+        let parts = name.split(separator: ".")
+        guard let at = parts.firstIndex(of: "layer"), at + 1 < parts.count, let layer = Int(parts[at + 1]) else {
+            return (name.hasPrefix("embeddings.") ? 0 : Int.max, 0, name)
+        }
+        let steps = ["q_lin", "query", "k_lin", "key", "v_lin", "value", "out_lin", "attention.output.dense",
+                     "sa_layer_norm", "attention.output.LayerNorm", "lin1", "intermediate", "lin2", "output.dense",
+                     "output_layer_norm", "output.LayerNorm"]
+        let step = steps.firstIndex { name.contains($0) } ?? steps.count
+        return (layer + 1, step, name)
+    }
+
+    static func decode(_ entry: PackedTensorEntry, from file: PackFile) throws -> Payload {
+        let what = "tensor \(entry.name)"
+        let count = entry.shape.reduce(1, *)
+        switch entry.dtype {
+        case .f32:
+            guard entry.data.rawSize == count * 4 else { throw sizeError(entry, file) }
+            return .float(try file.blobArray(entry.data, of: Float.self, count: count, what: what))
+        case .f16:
+            guard entry.data.rawSize == count * 2 else { throw sizeError(entry, file) }
+            let halves = try file.blobArray(entry.data, of: UInt16.self, count: count, what: what)
+            return .float(halves.map { Float(Float16(bitPattern: UInt16(littleEndian: $0))) })
+        case .i8:
+            guard entry.data.rawSize == count, entry.shape.count == 2, let scalesRef = entry.scales,
+                  scalesRef.rawSize == entry.shape[0] * 4 else { throw sizeError(entry, file) }
+            let values = try file.blobArray(entry.data, of: Int8.self, count: count, what: what)
+            let scales = try file.blobArray(scalesRef, of: Float.self, count: entry.shape[0], what: "scales of \(what)")
+            var inputScales: [Float]? = nil
+            if let ref = entry.inputScales {
+                guard ref.rawSize == entry.shape[1] * 4 else { throw sizeError(entry, file) }
+                inputScales = try file.blobArray(ref, of: Float.self, count: entry.shape[1], what: "input scales of \(what)")
+            }
+            return .int8(values: values, scales: scales, inputScales: inputScales)
+        }
+    }
+
+    private static func sizeError(_ entry: PackedTensorEntry, _ file: PackFile) -> KoBERTError {
+        KoBERTError("\(file.path): tensor \(entry.name) (\(entry.dtype.rawValue), shape \(entry.shape)) has blob sizes that do not match its shape")
+    }
+}

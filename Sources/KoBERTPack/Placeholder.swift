@@ -1,1 +1,0 @@
-// KoBERTPack: owned by its issue's implementer.

@@ -1,0 +1,197 @@
+import Foundation
+import KoBERTCheckpoint
+import KoBERTCore
+import KoBERTModel
+import KoBERTTokenizer
+
+/// Checkpoint folder → packed file: read, pack, measure against fp32, write atomically.
+/// The command-line tool is a thin shell around this, and the tests drive it directly.
+public struct QuantizeJob {
+    public static let toolVersion = "kobert-quantize 1.0.0"
+
+    public enum Calibration {
+        case builtIn
+        case textFile(String)
+        /// Lines of space-separated token ids, [CLS] … [SEP] included.
+        case idsFile(String)
+    }
+
+    public var modelDirectory: String
+    public var output: String
+    public var task: Task? = nil                 // nil: from config.json's architectures
+    public var plan = QuantizationPlan()
+    public var calibration: Calibration = .builtIn
+    /// Used when the model folder has no tokenizer files; nil: none.
+    public var tokenizerDirectory: String? = nil
+    /// A tokenizer named explicitly must fit the model; the default one is skipped with a warning if not.
+    public var tokenizerIsExplicit = false
+    public var threads = 2
+    public var calibrationMaxLength = 128
+    /// Use only the first N calibration sequences (tests keep debug runs short); nil: all.
+    public var calibrationLimit: Int? = nil
+    public var compressionLevel: Int32 = 12
+
+    public init(modelDirectory: String, output: String) {
+        self.modelDirectory = modelDirectory; self.output = output
+    }
+
+    public struct Summary: Sendable {
+        public var task: Task
+        public var sourceBytes: Int
+        public var packedBytes: Int
+        public var seconds: Double
+        public var report: QuantizationReport
+        public var ratio: Double { Double(sourceBytes) / Double(max(packedBytes, 1)) }
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> Summary {
+        let started = Date()
+        progress("reading \(modelDirectory)")
+        let checkpoint = try Checkpoint.load(directory: modelDirectory)
+        let config = checkpoint.config
+        let task = self.task ?? ModelLoader.guessTask(config)
+        let tokenizerFiles = try findTokenizer(config: config, progress: progress)
+        // Text is read before the slow part, so a bad calibration file fails fast.
+        var sequences = try calibrationSequences(tokenizerFiles: tokenizerFiles, config: config)
+        if let calibrationLimit { sequences.ids = Array(sequences.ids.prefix(max(1, calibrationLimit))) }
+
+        let reference = CheckpointWeights(config: config, tensors: checkpoint.tensors, source: modelDirectory)
+        var activationMaxima: [String: [Float]] = [:]
+        if plan.mode == .int8, plan.smoothing != nil {
+            progress("recording activation ranges on \(sequences.ids.count) sequences for smoothing")
+            let recorder = ActivationRecorder()
+            let watched = try Predictor(weights: recorder.watching(reference), task: task, threads: threads)
+            _ = try KoBERTPack.Calibration.outputs(watched, task: task, sequences.ids)
+            activationMaxima = recorder.channelMaxima
+        }
+        let writer = PackWriter(compressionLevel: compressionLevel)
+        let entries = try Quantizer.pack(checkpoint.tensors, plan: plan, into: writer,
+                                         activationMaxima: activationMaxima, progress: progress)
+        let packedTokenizer = try tokenizerFiles.map { try Quantizer.pack($0, maxLength: config.maxPositions, into: writer) }
+        progress("hashing source files")
+        let sources = try sourceFiles()
+        let labels = task == .nsmc || task == .ner
+            ? config.id2label.keys.sorted().map { config.id2label[$0]! } : []
+        let provenance = Provenance(tool: Self.toolVersion, created: ISO8601DateFormatter().string(from: Date()),
+                                    sources: sources.map { SourceFile(file: $0.name, sha256: $0.sha256) })
+        var manifest = PackManifest(config: config, task: task.rawValue, labels: labels, tokenizer: packedTokenizer,
+                                    tensors: entries, quantization: nil, provenance: provenance)
+
+        // Measure what will be loaded: write once to a scratch file, open it like any loader would.
+        let scratch = AtomicOutput.temporaryPath(for: output) + ".calibration"
+        AtomicOutput.registerScratch(scratch)
+        defer { unlink(scratch); AtomicOutput.unregisterScratch() }
+        try writer.write(manifest: manifest, to: scratch)
+        progress("calibrating on \(sequences.ids.count) sequences (\(sequences.source))")
+        let candidate = try PackedWeights(path: scratch, threads: threads)
+        let keptFloat = plan.mode == .int8
+            ? entries.filter { $0.dtype == .f32 && QuantizationPlan.isLinearWeight($0.name, shape: $0.shape) }.map(\.name)
+            : []
+        manifest.quantization = try KoBERTPack.Calibration(reference: reference, candidate: candidate, task: task, threads: threads)
+            .measure(sequences.ids, source: sequences.source, mode: plan.mode, keptFloat: keptFloat,
+                     smoothing: plan.mode == .int8 ? plan.smoothing : nil)
+        progress("writing \(output)")
+        let packedBytes = try writer.write(manifest: manifest, to: output)
+        return Summary(task: task, sourceBytes: sources.filter(\.isWeights).reduce(0) { $0 + $1.bytes },
+                       packedBytes: packedBytes, seconds: Date().timeIntervalSince(started),
+                       report: manifest.quantization!)
+    }
+
+    // MARK: steps
+
+    func findTokenizer(config: ModelConfig, progress: (String) -> Void) throws -> TokenizerFiles? {
+        let candidates = [(modelDirectory, true)] + (tokenizerDirectory.map { [($0, tokenizerIsExplicit)] } ?? [])
+        for (directory, mustFit) in candidates {
+            let modelPath = directory + "/" + ModelLoader.tokenizerModelName, vocabPath = directory + "/vocab.txt"
+            guard FileManager.default.fileExists(atPath: modelPath), FileManager.default.fileExists(atPath: vocabPath) else {
+                if directory == tokenizerDirectory && tokenizerIsExplicit {
+                    throw KoBERTError("\(directory): no \(ModelLoader.tokenizerModelName) + vocab.txt there")
+                }
+                continue
+            }
+            let model = try readBytes(modelPath)
+            guard let vocab = String(bytes: try readBytes(vocabPath), encoding: .utf8) else {
+                throw KoBERTError("\(vocabPath): not UTF-8")
+            }
+            let entries = vocab.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }.count
+            if entries != config.vocabSize {
+                let message = "\(vocabPath): \(entries) tokens, the model has \(config.vocabSize)"
+                if mustFit { throw KoBERTError(message) }
+                progress("skipping tokenizer: \(message)")
+                continue
+            }
+            return TokenizerFiles(modelFileName: ModelLoader.tokenizerModelName, model: model, vocabText: vocab)
+        }
+        progress("no tokenizer found: the packed model will take token ids only")
+        return nil
+    }
+
+    func calibrationSequences(tokenizerFiles: TokenizerFiles?, config: ModelConfig) throws -> (ids: [[Int]], source: String) {
+        let maxLength = min(calibrationMaxLength, config.maxPositions)
+        func tokenize(_ lines: [String]) throws -> [[Int]] {
+            guard let files = tokenizerFiles else {
+                throw KoBERTError("\(modelDirectory): text calibration needs a tokenizer; give --tokenizer DIR or --calibration-ids FILE")
+            }
+            let tokenizer = try KoBertTokenizer(sentencePieceModel: files.model, vocabText: files.vocabText)
+            return lines.map { tokenizer.encode($0, maxLength: maxLength).ids }
+        }
+        switch calibration {
+        case .builtIn:
+            if tokenizerFiles != nil { return (try tokenize(CalibrationSample.sentences), "built-in sample") }
+            return (Self.pseudoRandomIds(config: config, maxLength: maxLength), "pseudo-random token ids (no tokenizer)")
+        case .textFile(let path):
+            return (try tokenize(try Self.readLines(path)), path)
+        case .idsFile(let path):
+            let ids = try Self.readLines(path).enumerated().map { n, line -> [Int] in
+                let ids = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map { Int($0) }
+                guard !ids.isEmpty, ids.allSatisfy({ $0 != nil && $0! >= 0 && $0! < config.vocabSize }) else {
+                    throw KoBERTError("\(path): line \(n + 1) is not a list of token ids below \(config.vocabSize)")
+                }
+                return Array(ids.map { $0! }.prefix(config.maxPositions))
+            }
+            return (ids, path)
+        }
+    }
+
+    /// Non-empty lines of a UTF-8 text file; anything else is one clear error.
+    static func readLines(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw KoBERTError("\(path): cannot read") }
+        guard let text = String(data: data, encoding: .utf8) else { throw KoBERTError("\(path): not UTF-8 text") }
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !lines.isEmpty else { throw KoBERTError("\(path): no text lines to calibrate on") }
+        return lines
+    }
+
+    /// [CLS]=2 … [SEP]=3 around ids from a fixed generator: reproducible when no tokenizer exists.
+    static func pseudoRandomIds(config: ModelConfig, maxLength: Int) -> [[Int]] {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let low = min(5, config.vocabSize - 1)
+        return (0..<16).map { n in
+            let length = max(3, min(maxLength, 8 + n * 4))
+            return [2 % config.vocabSize] + (0..<(length - 2)).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return low + Int((state >> 33) % UInt64(max(1, config.vocabSize - low)))
+            } + [3 % config.vocabSize]
+        }
+    }
+
+    struct SourceEntry { var name: String; var sha256: String; var bytes: Int; var isWeights: Bool }
+
+    func sourceFiles() throws -> [SourceEntry] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: modelDirectory)) ?? []
+        return try names.sorted().compactMap { name in
+            let path = modelDirectory + "/" + name
+            var isDirectory: ObjCBool = false
+            guard !name.hasPrefix("."), FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+                  !isDirectory.boolValue else { return nil }
+            let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            let isWeights = [".safetensors", ".bin", ".pt", ".pth"].contains { name.hasSuffix($0) }
+            return SourceEntry(name: name, sha256: try SHA256.hex(file: path), bytes: bytes, isWeights: isWeights)
+        }
+    }
+
+    private func readBytes(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw KoBERTError("\(path): cannot read") }
+        return [UInt8](data)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import KoBERTCore
+
+/// The tokenizer files carried inside a packed model.
+public struct TokenizerFiles: Sendable {
+    public var modelFileName: String
+    public var model: [UInt8]
+    public var vocabText: String
+    public var lowercase: Bool
+
+    public init(modelFileName: String, model: [UInt8], vocabText: String, lowercase: Bool = false) {
+        self.modelFileName = modelFileName; self.model = model; self.vocabText = vocabText; self.lowercase = lowercase
+    }
+}
+
+/// Turns fp32 tensors into the blobs and tensor table of a packed file, following a plan.
+/// int8 values come from the kernels' reference per-row quantizer, which defines the format.
+public enum Quantizer {
+    /// Compresses every tensor (in parallel) into `writer`; returns the tensor table in name order.
+    /// `activationMaxima` (Linear prefix → max |x| per input channel) enables outlier smoothing
+    /// where the plan asks for it.
+    public static func pack(_ tensors: [String: Tensor], plan: QuantizationPlan, into writer: PackWriter,
+                            activationMaxima: [String: [Float]] = [:],
+                            progress: (String) -> Void = { _ in }) throws -> [PackedTensorEntry] {
+        let names = tensors.keys.sorted()
+        var raws: [[UInt8]] = []
+        var layout: [(name: String, dtype: PackDType, shape: [Int], hasScales: Bool, hasInputScales: Bool)] = []
+        for (index, name) in names.enumerated() {
+            let tensor = tensors[name]!
+            let dtype = plan.dtype(for: name, shape: tensor.shape)
+            let prefix = String(name.dropLast(".weight".count))
+            let smoothing = dtype == .i8 && QuantizationPlan.isLinearWeight(name, shape: tensor.shape)
+                ? plan.smoothing.flatMap { alpha in activationMaxima[prefix].map { (alpha, $0) } } : nil
+            progress("[\(index + 1)/\(names.count)] \(dtype.rawValue)\(smoothing == nil ? "" : " smoothed") \(name) \(tensor.shape)")
+            switch dtype {
+            case .f32:
+                raws.append(tensor.data.withUnsafeBytes { Array($0) })
+            case .f16:
+                let halves = tensor.data.map { Float16($0).bitPattern.littleEndian }
+                raws.append(halves.withUnsafeBytes { Array($0) })
+            case .i8:
+                let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+                if let (alpha, maxima) = smoothing, maxima.count == columns {
+                    let factors = KernelBridge.smoothingScales(activationMaxima: maxima, weight: tensor.data,
+                                                               rows: rows, columns: columns, alpha: alpha)
+                    let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns,
+                                                                       inputScales: factors)
+                    raws.append(values.withUnsafeBytes { Array($0) })
+                    raws.append(scales.withUnsafeBytes { Array($0) })
+                    raws.append(factors.withUnsafeBytes { Array($0) })
+                    layout.append((name, dtype, tensor.shape, true, true))
+                    continue
+                }
+                let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns)
+                raws.append(values.withUnsafeBytes { Array($0) })
+                raws.append(scales.withUnsafeBytes { Array($0) })
+            }
+            layout.append((name, dtype, tensor.shape, dtype == .i8, false))
+        }
+        progress("compressing \(raws.count) blobs with zstd level \(writer.compressionLevel)")
+        var refs = try writer.addBlobs(raws)[...]
+        return layout.map { item in
+            let data = refs.removeFirst()
+            let scales = item.hasScales ? refs.removeFirst() : nil
+            let inputScales = item.hasInputScales ? refs.removeFirst() : nil
+            return PackedTensorEntry(name: item.name, dtype: item.dtype, shape: item.shape, data: data, scales: scales,
+                                     inputScales: inputScales)
+        }
+    }
+
+    /// Adds the tokenizer's two files as blobs.
+    public static func pack(_ tokenizer: TokenizerFiles, maxLength: Int, into writer: PackWriter) throws -> PackedTokenizer {
+        let refs = try writer.addBlobs([tokenizer.model, Array(tokenizer.vocabText.utf8)])
+        return PackedTokenizer(modelFileName: tokenizer.modelFileName, lowercase: tokenizer.lowercase,
+                               maxLength: maxLength, model: refs[0], vocab: refs[1])
+    }
+}

@@ -1,1 +1,0 @@
-// KoBERTProtocol: owned by its issue's implementer.

@@ -1,0 +1,279 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import KoBERTProtocol
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import ServiceLifecycle
+import SystemdSupport
+
+/// The daemon: listener (bound path or systemd fd) → per-connection NIO pipeline →
+/// dispatcher → micro-batching engine → models. `start`/`shutdown` drive it directly (tests);
+/// `run` is the ServiceLifecycle entry (READY, SIGTERM drain, STOPPING).
+///
+/// Child pipeline: ByteToMessageHandler(BoundedFrameDecoder) → LengthFieldPrepender →
+/// IdleStateHandler → RPCConnectionHandler. The listener carries the quiescing helper.
+public final class KoBERTServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    public let registry: ModelRegistry
+    public let stats = ServerStats()
+    public let notifier: SDNotifier
+    let engine: InferenceEngine
+    let dispatcher: RequestDispatcher
+    private let group: MultiThreadedEventLoopGroup
+    /// Made just before binding; dropped (never left unfulfilled) when binding fails.
+    private var quiesce: ServerQuiescingHelper?
+    private let logger: Logger
+    private let lock = NSLock()
+    private var state = State.idle
+    private var serverChannel: Channel?
+    private var boundSocket: (path: String, inode: ino_t)?
+    private var stopped: [CheckedContinuation<Void, Never>] = []
+
+    enum State { case idle, running, draining, stopped }
+
+    public init(configuration: ServerConfiguration, registry: ModelRegistry,
+                notifier: SDNotifier = SDNotifier(socketPath: nil), logger: Logger = Logger(label: "kobertd")) {
+        self.configuration = configuration
+        self.registry = registry
+        self.notifier = notifier
+        self.logger = logger
+        self.engine = InferenceEngine(limits: configuration.engine, registry: registry, stats: stats)
+        self.dispatcher = RequestDispatcher(configuration: configuration, registry: registry, engine: engine, stats: stats)
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    /// The socket path served, when we bound one (nil for an inherited fd).
+    public var socketPath: String? { lock.withLock { boundSocket?.path } }
+
+    /// Binds or adopts the listener and starts the inference threads. Models must be loaded.
+    public func start() async throws {
+        let fresh = lock.withLock { () -> Bool in
+            guard state == .idle else { return false }
+            state = .running
+            return true
+        }
+        guard fresh else { throw SocketListener.BindError(description: "server already started") }
+        engine.start()
+        do {
+            let channel = try await bind()
+            lock.withLock { serverChannel = channel }
+        } catch {
+            await engine.stop()
+            lock.withLock { quiesce = nil }
+            try? await group.shutdownGracefully()
+            lock.withLock { state = .stopped }
+            throw error
+        }
+    }
+
+    private func bind() async throws -> Channel {
+        let config = configuration
+        let frameLimit = config.maxFrameBytes
+        let policy = PeerPolicy(uids: config.allowUIDs, gids: config.allowGIDs)
+        let quiesce = ServerQuiescingHelper(group: group)
+        lock.withLock { self.quiesce = quiesce }
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 128)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelInitializer { [stats, dispatcher, logger] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard stats.tryOpenConnection(limit: config.maxConnections) else {
+                        logger.warning("connection refused: \(config.maxConnections) connections already open")
+                        try channel.pipeline.syncOperations.addHandler(RejectingHandler(
+                            RPCError(.overloaded, "too many connections (limit \(config.maxConnections))")))
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in stats.connectionClosed() }
+                    let progress = FrameProgress()
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(BoundedFrameDecoder(maximumLength: frameLimit, progress: progress),
+                                             maximumBufferSize: frameLimit + Frame.headerLength + 256 * 1024),
+                        LengthFieldPrepender(lengthFieldBitLength: .fourBytes, lengthFieldEndianness: .big),
+                        IdleStateHandler(readTimeout: .nanoseconds(Int64(config.readTimeoutSeconds * 1e9))),
+                        RPCConnectionHandler(dispatcher: dispatcher, progress: progress, policy: policy,
+                                             maxInFlight: config.maxInFlightPerConnection,
+                                             idleTimeoutSeconds: config.idleTimeoutSeconds, logger: logger),
+                    ])
+                }
+            }
+            .childChannelOption(ChannelOptions.autoRead, value: true)
+            // A client may send its requests and shut down writing; it still gets its answers.
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+
+        if let fd = config.listenDescriptor {
+            try ListenFDs.validateUnixListener(fd)
+            // Described before binding: the connection that woke us may be answered at once.
+            dispatcher.listenerDescription = ["source": "systemd", "fd": .int(Int64(fd))]
+            let channel = try await bootstrap.withBoundSocket(fd).get()
+            logger.info("listening on the socket passed by systemd", metadata: ["fd": "\(fd)"])
+            return channel
+        }
+        let path = config.socketPath
+        try SocketListener.clearStaleSocket(at: path)
+        dispatcher.listenerDescription = ["source": "path", "path": .string(path),
+                                          "mode": .string("0" + String(config.socketMode, radix: 8))]
+        // Create the file with no access for "other" from the start; chmod then sets the exact mode.
+        let previous = umask(0o177)
+        let bound: Result<Channel, Error>
+        do { bound = .success(try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()) }
+        catch { bound = .failure(error) }
+        umask(previous)
+        let channel = try bound.get()
+        do {
+            let inode = try SocketListener.secure(path: path, mode: config.socketMode, group: config.socketGroup)
+            lock.withLock { boundSocket = (path, inode) }
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        logger.info("listening", metadata: ["socket": "\(path)", "mode": "0\(String(config.socketMode, radix: 8))"])
+        return channel
+    }
+
+    /// Graceful stop: refuse new connections, answer every request already read (later ones get
+    /// `shuttingDown`), close each connection once it is quiet, drain the engine, unlink our socket.
+    public func shutdown() async {
+        let previous = lock.withLock { () -> State in
+            let s = state
+            if s == .idle { state = .stopped } else if s == .running { state = .draining }
+            return s
+        }
+        switch previous {
+        case .idle:
+            await engine.stop()
+            try? await group.shutdownGracefully()
+            return
+        case .draining, .stopped:
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let done = lock.withLock { () -> Bool in
+                    if state == .stopped { return true }
+                    stopped.append(c); return false
+                }
+                if done { c.resume() }
+            }
+            return
+        case .running: break
+        }
+        dispatcher.draining = true
+        logger.info("draining: no new connections, answering in-flight requests")
+        await drainConnections()
+        await engine.stop()
+        let socket = lock.withLock { boundSocket }
+        if let socket { SocketListener.remove(path: socket.path, inode: socket.inode) }
+        try? await group.shutdownGracefully()
+        let waiters = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            state = .stopped
+            defer { stopped = [] }
+            return stopped
+        }
+        waiters.forEach { $0.resume() }
+        logger.info("stopped", metadata: ["requests": "\(stats.snapshot(queueDepth: 0)["requests_total"]?.intValue ?? 0)"])
+    }
+
+    /// Waits for every connection to close after its in-flight replies, at most the drain timeout.
+    private func drainConnections() async {
+        let loop = group.next()
+        guard let quiesce = lock.withLock({ self.quiesce }) else { return }
+        let allClosed = loop.makePromise(of: Void.self)
+        quiesce.initiateShutdown(promise: allClosed)
+        let done = loop.makePromise(of: Bool.self)
+        let once = OnceFlag()
+        allClosed.futureResult.whenComplete { _ in if once.claim() { done.succeed(true) } }
+        loop.scheduleTask(in: .nanoseconds(Int64(configuration.drainTimeoutSeconds * 1e9))) {
+            if once.claim() { done.succeed(false) }
+        }
+        if (try? await done.futureResult.get()) == false {
+            logger.warning("drain timeout after \(configuration.drainTimeoutSeconds) s; closing remaining connections")
+        }
+    }
+
+    /// Reloads every model file (SIGHUP): each swaps atomically or keeps the old model.
+    @discardableResult
+    public func reloadModels() -> [ModelRegistry.ReloadOutcome] {
+        notifier.send(.reloading(monotonicMicroseconds: monotonicMicroseconds()), .status("reloading models"))
+        let outcomes = registry.reloadAll()
+        for outcome in outcomes {
+            if outcome.error == nil { logger.info("reloaded", metadata: ["model": "\(outcome.spec)"]) }
+            else { logger.error("reload failed, the old model keeps serving: \(outcome.error!)", metadata: ["model": "\(outcome.spec)"]) }
+        }
+        notifier.send(.ready, .status(statusLine))
+        return outcomes
+    }
+
+    var statusLine: String { "serving \(registry.tasks.joined(separator: ", "))" }
+
+    /// True when the event loop runs a task within `seconds` and the engine, if it has work,
+    /// finished a batch within the last `progressWindowSeconds`.
+    public func isHealthy(withinSeconds seconds: Double, progressWindowSeconds: Double) async -> Bool {
+        guard engine.isMakingProgress(windowNanoseconds: UInt64(progressWindowSeconds * 1e9)) else { return false }
+        let answer = OnceContinuation()
+        return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            answer.set(c)
+            group.next().execute { answer.resume(true) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { answer.resume(false) }
+        }
+    }
+}
+
+extension KoBERTServer: Service {
+    /// ServiceLifecycle entry: serve until graceful shutdown (SIGTERM/SIGINT), then drain.
+    public func run() async throws {
+        try await start()
+        notifier.send(.ready, .status(statusLine))
+        logger.info("ready", metadata: ["models": "\(registry.tasks.joined(separator: ","))", "pid": "\(getpid())"])
+        try? await gracefulShutdown()
+        notifier.send(.stopping, .status("draining"))
+        await shutdown()
+    }
+}
+
+/// Answers a connection over the limit with one error frame, then closes it.
+final class RejectingHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let error: RPCError
+    init(_ error: RPCError) { self.error = error }
+    func channelActive(context: ChannelHandlerContext) {
+        let body = RPCResponse(id: .null, error: error).serialized()
+        var buffer = context.channel.allocator.buffer(capacity: body.count + 4)
+        buffer.writeInteger(UInt32(body.count), endianness: .big)
+        buffer.writeBytes(body)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+    }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}
+
+/// A flag that can be claimed once, from any thread.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+    func claim() -> Bool { lock.lock(); defer { lock.unlock() }; if claimed { return false }; claimed = true; return true }
+}
+
+/// Resumes a continuation exactly once with the first value offered, before or after `set`.
+final class OnceContinuation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Bool, Never>?
+    private var result: Bool?
+    func set(_ c: CheckedContinuation<Bool, Never>) {
+        lock.lock()
+        if let result { lock.unlock(); c.resume(returning: result) } else { continuation = c; lock.unlock() }
+    }
+    func resume(_ value: Bool) {
+        lock.lock()
+        guard result == nil else { lock.unlock(); return }
+        result = value
+        let c = continuation; continuation = nil
+        lock.unlock()
+        c?.resume(returning: value)
+    }
+}

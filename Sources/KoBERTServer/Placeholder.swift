@@ -1,1 +1,0 @@
-// KoBERTServer: owned by its issue's implementer.

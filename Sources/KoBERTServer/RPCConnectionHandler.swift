@@ -1,0 +1,189 @@
+import Foundation
+import KoBERTProtocol
+import Logging
+import NIOCore
+import NIOExtras
+
+/// One client connection: decodes JSON-RPC from frames, dispatches, and writes responses in
+/// completion order (pipelined requests may be answered out of order; ids tell them apart).
+///
+/// - Bad JSON or a bad request: an error with `id: null`; the connection stays open.
+/// - A frame over the limit: `inputTooLarge`, then close once in-flight requests are answered.
+/// - Backpressure: at `maxInFlight` unanswered requests it stops asking the socket for more.
+/// - Quiesce (SIGTERM): later requests get `shuttingDown`; the connection closes when the
+///   in-flight ones are answered.
+/// - Timeouts: a half frame stalled for the read timeout, or no traffic for the idle timeout
+///   while nothing is in flight, closes the connection.
+final class RPCConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let dispatcher: RequestDispatcher
+    private let progress: FrameProgress
+    private let policy: PeerPolicy
+    private let maxInFlight: Int
+    private let idleTimeoutNanoseconds: UInt64
+    private var logger: Logger
+    private var context: ChannelHandlerContext?
+    private var inFlight = 0
+    private var readPending = false
+    private var closingAfterInFlight = false
+    private var quiescing = false
+    private var lastActivity = DispatchTime.now().uptimeNanoseconds
+    private var lastWrite: EventLoopFuture<Void>?
+
+    init(dispatcher: RequestDispatcher, progress: FrameProgress, policy: PeerPolicy,
+         maxInFlight: Int, idleTimeoutSeconds: Double, logger: Logger) {
+        self.dispatcher = dispatcher; self.progress = progress; self.policy = policy
+        self.maxInFlight = max(1, maxInFlight); self.idleTimeoutNanoseconds = UInt64(idleTimeoutSeconds * 1e9)
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelActive(context: ChannelHandlerContext) {
+        PeerCredentials.of(context.channel).whenSuccess { [self] peer in
+            logger[metadataKey: "peer"] = "\(peer.map(\.description) ?? "unknown")"
+            guard policy.allows(peer) else {
+                logger.warning("connection refused: peer not in the allow-list")
+                sendError(RPCError(.forbidden, "this uid/gid may not use kobertd"), id: .null)
+                closeNow()
+                return
+            }
+            logger.info("connection opened")
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        logger.debug("connection closed", metadata: ["unanswered": "\(inFlight)"])
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+        guard !closingAfterInFlight else { return }
+        let frame = unwrapInboundIn(data)
+        if frame.readableBytes == 0 {
+            sendError(RPCError(.invalidRequest, "empty frame (length 0)"), id: .null)
+            return
+        }
+        guard let bytes = frame.getBytes(at: frame.readerIndex, length: frame.readableBytes),
+              let json = JSONValue.parse(bytes) else {
+            sendError(RPCError(.parseError, "frame body is not valid UTF-8 JSON"), id: .null)
+            return
+        }
+        let request: RPCRequest
+        switch RPCRequest.validate(json) {
+        case .failure(let failure): sendError(failure.error, id: failure.id); return
+        case .success(let r): request = r
+        }
+        if quiescing {
+            if let id = request.id { sendError(RPCError(.shuttingDown, "kobertd is shutting down"), id: id) }
+            return
+        }
+        inFlight += 1
+        let loop = context.eventLoop
+        dispatcher.dispatch(request) { [self] outcome in
+            loop.execute { self.finish(request, outcome) }
+        }
+    }
+
+    private func finish(_ request: RPCRequest, _ outcome: Result<JSONValue, RPCError>) {
+        inFlight -= 1
+        if let id = request.id {
+            switch outcome {
+            case .success(let result): write(RPCResponse(id: id, result: result))
+            case .failure(let error): write(RPCResponse(id: id, error: error))
+            }
+        } else {
+            dispatcher.stats.recordNotification()
+        }
+        resumeReadingIfAllowed()
+        if inFlight == 0 && (quiescing || closingAfterInFlight) { closeNow() }
+    }
+
+    /// Reading pauses while too many requests are unanswered or while the client does not read
+    /// its answers (the socket is not writable), so a client that only writes cannot make the
+    /// daemon queue responses without bound.
+    func read(context: ChannelHandlerContext) {
+        if mayRead(context) { context.read() } else { readPending = true }
+    }
+
+    private func mayRead(_ context: ChannelHandlerContext) -> Bool {
+        inFlight < maxInFlight && !closingAfterInFlight && context.channel.isWritable
+    }
+
+    private func resumeReadingIfAllowed() {
+        guard readPending, let context, mayRead(context) else { return }
+        readPending = false
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resumeReadingIfAllowed()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
+            // The client shut down its sending side: answer what it sent, then close.
+            closingAfterInFlight = true
+            if inFlight == 0 { closeNow() }
+        } else if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            if inFlight == 0 { closeNow() }
+        } else if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            let quietFor = DispatchTime.now().uptimeNanoseconds - lastActivity
+            if progress.partialFrame {
+                logger.info("read timeout: half a frame and then nothing; closing")
+                closeNow()
+            } else if inFlight == 0 && quietFor >= idleTimeoutNanoseconds {
+                logger.debug("idle timeout; closing")
+                closeNow()
+            }
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let tooLarge = error as? FrameTooLargeError {
+            logger.warning("frame of \(tooLarge.length) bytes is over the \(tooLarge.limit)-byte limit; closing")
+            sendError(RPCError(.inputTooLarge, "frame length \(tooLarge.length) is over the limit of \(tooLarge.limit) bytes",
+                               data: ["limit": .int(Int64(tooLarge.limit))]), id: .null)
+            closingAfterInFlight = true
+            if inFlight == 0 { closeNow() }
+        } else if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+            closeNow()
+        } else {
+            logger.info("connection error: \(error); closing")
+            closeNow()
+        }
+    }
+
+    // MARK: Writing
+
+    private func sendError(_ error: RPCError, id: JSONValue) {
+        dispatcher.stats.recordError(error)
+        write(RPCResponse(id: id, error: error))
+    }
+
+    private func write(_ response: RPCResponse) {
+        guard let context, context.channel.isActive else { return }
+        lastActivity = DispatchTime.now().uptimeNanoseconds
+        let body = response.serialized()
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        lastWrite = context.writeAndFlush(wrapOutboundOut(buffer))
+    }
+
+    /// Closes once the last response has left, so an error sent just before closing arrives.
+    private func closeNow() {
+        guard let context, context.channel.isActive else { return }
+        let channel = context.channel
+        if let lastWrite { lastWrite.whenComplete { _ in channel.close(promise: nil) } } else { channel.close(promise: nil) }
+    }
+}

@@ -1,0 +1,53 @@
+/// One token of `KoBertTokenizer.tokenize`: the piece as KoBertTokenizer writes it, its vocab.txt
+/// id, and the code points `start..<end` of the ORIGINAL text it came from (an empty span for a
+/// lone "▁", placed where the next word starts).
+public struct TokenPiece: Equatable, Sendable {
+    public var piece: String
+    public var id: Int
+    public var start: Int
+    public var end: Int
+
+    public init(piece: String, id: Int, start: Int, end: Int) {
+        self.piece = piece
+        self.id = id
+        self.start = start
+        self.end = end
+    }
+}
+
+/// Model input for one text or a pair: `[CLS] A [SEP]` or `[CLS] A [SEP] B [SEP]`.
+public struct Encoding: Sendable {
+    public var ids: [Int]
+    /// 0 for `[CLS] A [SEP]`, 1 for `B [SEP]` (BERT segment ids; DistilBERT ignores them).
+    public var typeIds: [Int]
+    public var pieces: [String]
+    /// Code-point spans into the text each piece came from (A or B); nil for added specials and padding.
+    public var offsets: [(start: Int, end: Int)?]
+    /// Whether tokens were dropped to fit `maxLength`.
+    public var truncated: Bool
+    /// 1 for real tokens, 0 for padding.
+    public var attentionMask: [Int]
+
+    public init(ids: [Int], typeIds: [Int], pieces: [String], offsets: [(start: Int, end: Int)?], truncated: Bool) {
+        self.ids = ids
+        self.typeIds = typeIds
+        self.pieces = pieces
+        self.offsets = offsets
+        self.truncated = truncated
+        self.attentionMask = [Int](repeating: 1, count: ids.count)
+    }
+
+    public var count: Int { ids.count }
+
+    /// The same encoding padded with `[PAD]` up to `length` (unchanged if already as long).
+    public func padded(to length: Int, padId: Int, padToken: String = "[PAD]") -> Encoding {
+        var copy = self
+        let extra = max(0, length - ids.count)
+        copy.ids += [Int](repeating: padId, count: extra)
+        copy.typeIds += [Int](repeating: 0, count: extra)
+        copy.pieces += [String](repeating: padToken, count: extra)
+        copy.offsets += [(start: Int, end: Int)?](repeating: nil, count: extra)
+        copy.attentionMask += [Int](repeating: 0, count: extra)
+        return copy
+    }
+}

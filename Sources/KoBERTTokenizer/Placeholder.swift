@@ -1,1 +1,0 @@
-// KoBERTTokenizer: owned by its issue's implementer.

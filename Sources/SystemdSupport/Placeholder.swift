@@ -1,1 +1,0 @@
-// SystemdSupport: owned by its issue's implementer.

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import KoBERTCore
+import KoBERTPack
+
+/// `kobert-quantize inspect FILE`: the manifest, pretty-printed, after checking the header.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a packed file's manifest (configuration, tensors, report, provenance).")
+
+    @Argument(help: "A .kbt file written by kobert-quantize.")
+    var file: String
+
+    @Flag(help: "Also read every blob and check its CRC-32C and size.")
+    var verify = false
+
+    @Flag(help: "Only a short summary instead of the whole JSON manifest.")
+    var summary = false
+
+    func run() throws {
+        do {
+            let pack = try PackFile(path: file)
+            if verify { try pack.verifyAll() }
+            if summary {
+                let m = pack.manifest
+                let byType = Dictionary(grouping: m.tensors, by: \.dtype).mapValues(\.count)
+                print("\(file): format \(m.formatVersion), \(m.config.architecture.rawValue), task \(m.task), \(m.tensors.count) tensors \(byType.map { "\($0.key.rawValue)×\($0.value)" }.sorted().joined(separator: " ")), \(pack.fileSize) bytes")
+                if let q = m.quantization {
+                    print(String(format: "%@: cosine mean %.6f worst %.6f", q.mode, q.meanCosine, q.worstCosine))
+                }
+            } else {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(pack.manifest), as: UTF8.self))
+            }
+            if verify { FileHandle.standardError.write(Data("\(file): all checksums verified\n".utf8)) }
+        } catch let error as KoBERTError {
+            FileHandle.standardError.write(Data("kobert-quantize: error: \(error.message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct KobertQuantize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kobert-quantize",
+        abstract: "Pack a DistilKoBERT / KoBERT checkpoint into one int8 (or fp16 / fp32) model file.",
+        discussion: """
+        Usage: kobert-quantize MODEL_DIR -o OUT.kbt [--task auto|nsmc|ner|qa|embed] [--calibration FILE]
+                               [--keep-fp32 PATTERN ...] [--smooth ALPHA | --no-smooth] [--fp16 | --fp32]
+               kobert-quantize inspect FILE.kbt [--verify] [--summary]
+        See 'kobert-quantize pack --help' for every option and its default. File format: FORMAT.md.
+        """,
+        subcommands: [QuantizeCommand.self, InspectCommand.self],
+        defaultSubcommand: QuantizeCommand.self)
+}

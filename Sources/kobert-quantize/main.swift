@@ -1,2 +1,0 @@
-// Placeholder until issue 4's implementer writes the quantizer.
-print("kobert-quantize is not implemented yet")

@@ -1,2 +1,0 @@
-// Placeholder until issue 5's implementer writes the daemon.
-print("kobertd is not implemented yet")

@@ -1,0 +1,139 @@
+import XCTest
+@testable import KoBERTKernels
+
+final class FloatKernelTests: XCTestCase {
+    func testFloatLinearEveryFamilyMatchesOracleOnOddShapes() {
+        for (index, s) in oddShapes.enumerated() {
+            let w = randomFloats(s.n * s.k, seed: UInt64(index * 3 + 1))
+            let x = randomFloats(s.m * s.k, seed: UInt64(index * 3 + 2))
+            let b = randomFloats(s.n, seed: UInt64(index * 3 + 3))
+            let layer = FloatLinear(weight: w, bias: b, outFeatures: s.n, inFeatures: s.k)
+            for activation in [FusedActivation.none, .relu, .gelu] {
+                let want = oracleLinear(x: x, w: w, bias: b, m: s.m, n: s.n, k: s.k, activation: activation)
+                for family in KernelFamily.available {
+                    var y = [Float](repeating: .nan, count: s.m * s.n)
+                    layer.apply(x, rows: s.m, into: &y, activation: activation, threads: 1, family: family)
+                    XCTAssertLessThanOrEqual(maxRelativeError(y, want), 1e-4, "\(family) \(s) \(activation)")
+                }
+            }
+        }
+    }
+
+    func testFloatLinearWithoutBiasAndZeroRows() {
+        let w = randomFloats(20 * 9, seed: 7), x = randomFloats(3 * 9, seed: 8)
+        let layer = FloatLinear(weight: w, bias: nil, outFeatures: 20, inFeatures: 9)
+        let want = oracleLinear(x: x, w: w, bias: nil, m: 3, n: 20, k: 9, activation: .none)
+        for family in KernelFamily.available {
+            var y = [Float](repeating: .nan, count: 60)
+            layer.apply(x, rows: 3, into: &y, activation: .none, threads: 2, family: family)
+            XCTAssertLessThanOrEqual(maxRelativeError(y, want), 1e-4, "\(family)")
+            layer.apply(x, rows: 0, into: &y, activation: .none, threads: 2, family: family)
+        }
+    }
+
+    /// No inputs at all: the product is an empty sum, the output is the bias (and the activation of it).
+    func testEmptyInnerDimensionGivesTheBias() {
+        let b: [Float] = [0.5, -1, 2]
+        let layer = FloatLinear(weight: [], bias: b, outFeatures: 3, inFeatures: 0)
+        let int8 = Int8Linear(values: [], scales: [0, 0, 0], bias: b, outFeatures: 3, inFeatures: 0)
+        for family in KernelFamily.available {
+            var y = [Float](repeating: .nan, count: 6), z = y
+            layer.apply([], rows: 2, into: &y, activation: .relu, threads: 1, family: family)
+            int8.apply([], rows: 2, into: &z, activation: .relu, threads: 1, family: family)
+            XCTAssertEqual(y, [0.5, 0, 2, 0.5, 0, 2], "\(family)")
+            XCTAssertEqual(z, [0.5, 0, 2, 0.5, 0, 2], "\(family)")
+        }
+    }
+
+    /// Big enough that two threads really split the columns; the split must not change a single bit.
+    func testTwoThreadsGiveTheSameBitsAsOne() {
+        let m = 9, n = 600, k = 300
+        let w = randomFloats(n * k, seed: 11), x = randomFloats(m * k, seed: 12), b = randomFloats(n, seed: 13)
+        let layer = FloatLinear(weight: w, bias: b, outFeatures: n, inFeatures: k)
+        for family in KernelFamily.available where family != .reference {
+            var one = [Float](repeating: 0, count: m * n), two = one
+            layer.apply(x, rows: m, into: &one, activation: .gelu, threads: 1, family: family)
+            layer.apply(x, rows: m, into: &two, activation: .gelu, threads: 2, family: family)
+            XCTAssertEqual(one, two, "\(family)")
+        }
+    }
+
+    func testSgemmBothLayoutsWithLeadingDimensionsAlphaAndAccumulate() {
+        for (index, s) in oddShapes.enumerated() {
+            let lda = s.k + 3, ldc = s.n + 2
+            let a = randomFloats(s.m * lda, seed: UInt64(100 + index))
+            let bRows = randomFloats(s.k * (s.n + 1), seed: UInt64(200 + index))          // k × n, ldb = n + 1
+            let bCols = randomFloats(s.n * (s.k + 4), seed: UInt64(300 + index))          // n × k, ldb = k + 4
+            let start = randomFloats(s.m * ldc, seed: UInt64(400 + index))
+            for transposed in [false, true] {
+                var want = start
+                for r in 0..<s.m {
+                    for j in 0..<s.n {
+                        var sum = 0.0
+                        for kk in 0..<s.k {
+                            let bv = transposed ? bCols[j * (s.k + 4) + kk] : bRows[kk * (s.n + 1) + j]
+                            sum += Double(a[r * lda + kk]) * Double(bv)
+                        }
+                        want[r * ldc + j] += Float(0.5 * sum)
+                    }
+                }
+                for family in KernelFamily.available {
+                    var c = start
+                    let b = transposed ? bCols : bRows
+                    Kernels.sgemm(m: s.m, n: s.n, k: s.k, alpha: 0.5, a: a, lda: lda, b: b, ldb: transposed ? s.k + 4 : s.n + 1,
+                                  bTransposed: transposed, c: &c, ldc: ldc, accumulate: true, threads: 2, family: family)
+                    XCTAssertLessThanOrEqual(maxRelativeError(c, want), 1e-4, "\(family) \(s) transposed \(transposed)")
+                }
+            }
+        }
+    }
+
+    /// Attention-shaped: 3 heads of dim 8 inside rows of 24, scores = Q·Kᵀ per head, batched.
+    func testSgemmBatchedOverHeads() {
+        let seq = 7, heads = 3, hd = 8, dim = heads * hd
+        let q = randomFloats(seq * dim, seed: 21), kmat = randomFloats(seq * dim, seed: 22)
+        for family in KernelFamily.available {
+            var scores = [Float](repeating: .nan, count: heads * seq * seq)
+            Kernels.sgemmBatched(batch: heads, m: seq, n: seq, k: hd, alpha: 1, a: q, lda: dim, strideA: hd,
+                                 b: kmat, ldb: dim, strideB: hd, bTransposed: true, c: &scores, ldc: seq, strideC: seq * seq,
+                                 accumulate: false, threads: 2, family: family)
+            var worst: Float = 0
+            for h in 0..<heads { for i in 0..<seq { for j in 0..<seq {
+                var s: Float = 0
+                for d in 0..<hd { s += q[i * dim + h * hd + d] * kmat[j * dim + h * hd + d] }
+                worst = max(worst, abs(s - scores[h * seq * seq + i * seq + j]) / max(1, abs(s)))
+            } } }
+            XCTAssertLessThanOrEqual(worst, 1e-4, "\(family)")
+        }
+    }
+
+    func testVectorErfIsWithinOneMillionthOfFoundation() {
+        let xs = stride(from: Float(-8), through: 8, by: 0.001).map { $0 } + [0, -0.0, 1e-8, -1e-8, 50, -50, .infinity, -.infinity]
+        var worst = 0.0
+        var i = 0
+        while i < xs.count {
+            var v = SIMD8<Float>(repeating: 0)
+            for t in 0..<8 where i + t < xs.count { v[t] = xs[i + t] }
+            let e = VectorMath.erf(v)
+            for t in 0..<8 where i + t < xs.count { worst = max(worst, abs(Double(e[t]) - erf(Double(xs[i + t])))) }
+            i += 8
+        }
+        print("erf max |error| vs Foundation on [-8, 8]: generic \(worst)")
+        XCTAssertLessThanOrEqual(worst, 1e-6, "generic erf")
+        if KernelFamily.avx2.isAvailable {
+            var out = [Float](repeating: .nan, count: xs.count)
+            AVX2Bridge.erf(xs, count: xs.count, into: &out)
+            let avxWorst = zip(xs, out).map { abs(Double($1) - erf(Double($0))) }.max()!
+            print("erf max |error| vs Foundation on [-8, 8]: avx2 \(avxWorst)")
+            XCTAssertLessThanOrEqual(avxWorst, 1e-6, "avx2 erf")
+        }
+    }
+
+    func testActiveFamilyIsAvailable() {
+        print("kernel families here: \(KernelFamily.available.map(\.rawValue)), active: \(KernelFamily.active.rawValue)")
+        XCTAssertTrue(KernelFamily.active.isAvailable)
+        XCTAssertEqual(KernelFamily.available.contains(.avx2), CPUFeatures.hasAVX2FMA)
+        XCTAssertEqual(KernelFamily.available.contains(.avx512vnni),
+                       VNNIBridge.isCompiledIn && CPUFeatures.hasAVX2FMA && CPUFeatures.hasAVX512VNNI && CPUFeatures.osSavesAVX512State)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+@testable import KoBERTKernels
+
+/// Deterministic random numbers for tests (SplitMix64).
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func randomFloats(_ count: Int, _ range: ClosedRange<Float> = -1...1, seed: UInt64) -> [Float] {
+    var g = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in Float.random(in: range, using: &g) }
+}
+
+/// Shapes that are not multiples of any SIMD width or tile size, plus degenerate ones.
+let oddShapes: [(m: Int, n: Int, k: Int)] = [(1, 1, 1), (3, 17, 33), (5, 70, 129), (1, 16, 8), (7, 33, 1), (13, 5, 64), (6, 32, 257)]
+
+/// y = x·Wᵀ + b then activation, in Double: the oracle the kernels are held to.
+func oracleLinear(x: [Float], w: [Float], bias: [Float]?, m: Int, n: Int, k: Int, activation: FusedActivation) -> [Float] {
+    var y = [Float](repeating: 0, count: m * n)
+    for r in 0..<m {
+        for o in 0..<n {
+            var s = Double(bias?[o] ?? 0)
+            for i in 0..<k { s += Double(x[r * k + i]) * Double(w[o * k + i]) }
+            switch activation {
+            case .none: break
+            case .relu: s = max(s, 0)
+            case .gelu: s = 0.5 * s * (1 + erf(s / 2.0.squareRoot()))
+            }
+            y[r * n + o] = Float(s)
+        }
+    }
+    return y
+}
+
+/// Largest |a − b| / max(1, |b|): relative for large values, absolute near zero.
+func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
+    zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+}
+
+func cosine(_ a: [Float], _ b: [Float]) -> Double {
+    var dot = 0.0, na = 0.0, nb = 0.0
+    for (x, y) in zip(a, b) { dot += Double(x) * Double(y); na += Double(x) * Double(x); nb += Double(y) * Double(y) }
+    return dot / max(1e-30, (na * nb).squareRoot())
+}

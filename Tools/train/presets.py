@@ -1,0 +1,54 @@
+"""Named recipes. `cpu` is the default (this 2-core machine, deterministic, step-bounded, <= 3 h end to end);
+`gpu` is the one-call device recipe (time-bounded stages); `full` is DistilKoBERT's real size for a GPU machine;
+`tiny` exercises every stage in a minute on CPU (a smoke test, not a model)."""
+
+CPU = {
+    "seed": 42,
+    "dim": 256, "heads": 4, "ffn": 1024, "teacher_layers": 6, "student_layers": 3, "max_positions": 512,
+    "pack_length": 128,
+    # pretraining text: the unlabeled reviews, plus Wikipedia-style text (KorQuAD contexts, NER train sentences)
+    # repeated so that the NER domain is not drowned by 660k reviews
+    "wiki_repeat": 4,
+    # Step counts bound every CPU stage (deterministic); the wall-clock caps only bite on a box much busier than
+    # planned, and keep the whole recipe under 3 hours there too (the report then says "time budget").
+    "teacher": {"batch": 32, "lr": 5e-4, "warmup": 0.06, "max_steps": 1000, "time_budget_s": 3600},
+    "distill": {"batch": 32, "lr": 4e-4, "warmup": 0.05, "max_steps": 600, "time_budget_s": 2400,
+                "temperature": 2.0, "alpha_ce": 0.33, "alpha_mlm": 0.33, "alpha_cos": 0.33},
+    "nsmc": {"batch": 64, "lr": 2e-4, "warmup": 0.06, "epochs": 2, "max_length": 96, "time_budget_s": 1800},
+    "ner": {"batch": 32, "lr": 2e-4, "warmup": 0.1, "epochs": 8, "max_length": 128, "time_budget_s": 900},
+}
+
+GPU = {
+    **CPU,
+    "dim": 512, "heads": 8, "ffn": 2048, "teacher_layers": 12,
+    "teacher": {"batch": 256, "lr": 4e-4, "warmup": 0.1, "max_steps": 100_000, "time_budget_s": 190},
+    "distill": {**CPU["distill"], "batch": 256, "lr": 3e-4, "warmup": 0.05, "max_steps": 100_000, "time_budget_s": 120},
+    "nsmc": {"batch": 64, "lr": 1e-4, "warmup": 0.06, "epochs": 3, "max_length": 96, "time_budget_s": 110},
+    "ner": {"batch": 32, "lr": 1e-4, "warmup": 0.1, "epochs": 20, "max_length": 128, "time_budget_s": 80},
+}
+
+FULL = {
+    **CPU,
+    "dim": 768, "heads": 12, "ffn": 3072, "teacher_layers": 12,
+    "teacher": {"batch": 256, "lr": 2e-4, "warmup": 0.05, "max_steps": 50_000, "time_budget_s": None},
+    "distill": {**CPU["distill"], "batch": 256, "lr": 3e-4, "warmup": 0.05, "max_steps": 30_000, "time_budget_s": None},
+    "nsmc": {"batch": 64, "lr": 5e-5, "warmup": 0.06, "epochs": 3, "max_length": 96, "time_budget_s": None},
+    "ner": {"batch": 32, "lr": 5e-5, "warmup": 0.1, "epochs": 20, "max_length": 128, "time_budget_s": None},
+}
+
+TINY = {
+    **CPU,
+    "dim": 32, "heads": 2, "ffn": 64, "teacher_layers": 4, "student_layers": 2, "pack_length": 32,
+    "limit_docs": 3000,   # cut every data set to this many rows
+    "teacher": {"batch": 8, "lr": 1e-3, "warmup": 0.1, "max_steps": 6, "time_budget_s": 20},
+    "distill": {**CPU["distill"], "batch": 8, "lr": 1e-3, "max_steps": 6, "time_budget_s": 20},
+    "nsmc": {"batch": 16, "lr": 1e-3, "warmup": 0.1, "epochs": 1, "max_length": 96, "time_budget_s": 5},
+    "ner": {"batch": 16, "lr": 1e-3, "warmup": 0.1, "epochs": 1, "max_length": 128, "time_budget_s": 5},
+}
+
+PRESETS = {"cpu": CPU, "gpu": GPU, "full": FULL, "tiny": TINY}
+
+
+def evenly_spread_layers(teacher_layers, student_layers):
+    """DistilKoBERT's choice for 12 -> 3 (layers 0, 4, 8), generalised."""
+    return [i * teacher_layers // student_layers for i in range(student_layers)]
