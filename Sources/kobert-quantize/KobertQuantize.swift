@@ -6,10 +6,12 @@ struct KobertQuantize: ParsableCommand {
         commandName: "kobert-quantize",
         abstract: "Pack a DistilKoBERT / KoBERT checkpoint into one int8 (or fp16 / fp32) model file.",
         discussion: """
-        Usage: kobert-quantize MODEL_DIR -o OUT.kbt [--task auto|nsmc|ner|qa|embed] [--calibration FILE]
-                               [--keep-fp32 PATTERN ...] [--smooth ALPHA | --no-smooth] [--fp16 | --fp32]
-               kobert-quantize inspect FILE.kbt [--verify] [--summary]
-        See 'kobert-quantize pack --help' for every option and its default. File format: FORMAT.md.
+        Usage:
+          kobert-quantize MODEL_DIR -o OUT.kbt [--task auto|nsmc|ner|qa|embed]
+              [--calibration FILE] [--keep-fp32 PATTERN ...]
+              [--smooth ALPHA | --no-smooth] [--fp16 | --fp32]
+          kobert-quantize inspect FILE.kbt [--verify] [--summary]
+        'kobert-quantize pack --help' lists every option and its default.
         """,
         subcommands: [QuantizeCommand.self, InspectCommand.self],
         defaultSubcommand: QuantizeCommand.self)

@@ -10,18 +10,21 @@ struct QuantizeCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Quantize a checkpoint folder into one packed model file (.kbt).",
         discussion: """
-        Linear weights become int8 with one scale per output channel, word embeddings int8 with one
-        scale per row; LayerNorm parameters, biases and position embeddings stay fp32. Activations
-        are quantized per token at run time. Outlier input channels of each Linear (common in trained
-        BERTs) are tamed with SmoothQuant-style scaling fitted on the calibration text (--smooth).
-        The result is then run next to the fp32 checkpoint on the calibration text and the agreement
-        is stored in the file and printed. The output appears only when complete (temporary file +
-        rename); an interrupt leaves nothing behind.
+        Linear weights become int8 with one scale per output channel, word
+        embeddings int8 with one scale per row; LayerNorm parameters, biases and
+        position embeddings stay fp32. Activations are quantized per token at run
+        time. Outlier input channels of each Linear (common in trained BERTs) are
+        tamed by SmoothQuant-style scaling fitted on the calibration text.
+        The packed model is then run next to the fp32 checkpoint on the
+        calibration text; the agreement is stored in the file and printed.
+        The output appears only when complete (temporary file + rename); an
+        error or interrupt leaves nothing behind. Format: FORMAT.md.
 
         Examples:
           kobert-quantize models/nsmc -o models/nsmc.kbt
-          kobert-quantize models/ner -o ner.kbt --calibration ner-sample.txt --keep-fp32 classifier
-          kobert-quantize models/nsmc -o nsmc-fp32.kbt --fp32      # unquantized reference
+          kobert-quantize models/ner -o ner.kbt --calibration ner.txt \\
+              --keep-fp32 classifier
+          kobert-quantize models/nsmc -o nsmc-fp32.kbt --fp32   # reference
         """)
 
     @Argument(help: "Checkpoint folder (config.json + model.safetensors / pytorch_model.bin).")
@@ -56,7 +59,7 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(name: .customLong("fp32"), help: "Store every tensor as fp32, nothing quantized (the reference).")
     var fp32 = false
 
-    @Option(help: "Folder with tokenizer_78b3253a26.model + vocab.txt, used when MODEL_DIR has none.")
+    @Option(help: "Folder with tokenizer_78b3253a26.model + vocab.txt, used when MODEL_DIR has none (default: models/tokenizer if it exists and fits the model's vocabulary).")
     var tokenizer: String?
 
     @Option(help: "Cores for compression and calibration.")

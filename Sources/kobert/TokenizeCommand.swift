@@ -22,15 +22,18 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(name: .long, help: "Lower-case like KoBertTokenizer(do_lower_case=True).")
     var lowercase = false
 
+    @Flag(name: .long, help: "Write only the ids, space separated (like spm_encode --output_format=id).")
+    var idsOnly = false
+
     func run() throws {
         let loaded = try KoBertTokenizer(directory: tokenizer, lowercase: lowercase)   // errors name the file
         var failures = 0
         var lineNumber = 0
-        var output = ""
+        var output: [UInt8] = []
         output.reserveCapacity(1 << 17)
         func flush(force: Bool) {
-            if force || output.utf8.count >= 1 << 16 {
-                FileHandle.standardOutput.write(output.data(using: .utf8)!)
+            if force || output.count >= 1 << 16 {
+                output.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
                 output.removeAll(keepingCapacity: true)
             }
         }
@@ -38,18 +41,27 @@ struct TokenizeCommand: ParsableCommand {
             lineNumber += 1
             if let bad = firstInvalidUTF8Offset(line) {
                 failures += 1
-                output += TokenizationJSON.errorLine("line \(lineNumber): invalid UTF-8 at byte \(bad)") + "\n"
+                TokenizationJSON.appendError("line \(lineNumber): invalid UTF-8 at byte \(bad)", to: &output)
             } else {
                 let text = String(decoding: line, as: UTF8.self)
                 if withSpecial {
-                    output += TokenizationJSON.line(loaded.encode(text, maxLength: maxLength ?? Int.max)) + "\n"
+                    let encoding = loaded.encode(text, maxLength: maxLength ?? Int.max)
+                    if idsOnly {
+                        output.append(contentsOf: Array(encoding.ids.map(String.init).joined(separator: " ").utf8))
+                    } else {
+                        TokenizationJSON.append(encoding, to: &output)
+                    }
+                } else if idsOnly {
+                    TokenizationJSON.appendIds(loaded.tokenize(text), to: &output)
                 } else {
-                    output += TokenizationJSON.line(loaded.tokenize(text)) + "\n"
+                    TokenizationJSON.append(loaded.tokenize(text), to: &output)
                 }
             }
+            output.append(0x0A)
             flush(force: false)
         }
         flush(force: true)
+        fflush(stdout)
         if failures > 0 {
             FileHandle.standardError.write("kobert tokenize: \(failures) line(s) were not valid UTF-8\n".data(using: .utf8)!)
             throw ExitCode(1)
