@@ -13,7 +13,7 @@ public final class InferenceEngine: @unchecked Sendable {
         public var maxBatch: Int
         public var maxWaitNanoseconds: UInt64
         public var maxQueue: Int
-        public init(threads: Int, maxBatch: Int = 16, maxWaitNanoseconds: UInt64 = 2_000_000, maxQueue: Int = 1024) {
+        public init(threads: Int, maxBatch: Int = 8, maxWaitNanoseconds: UInt64 = 2_000_000, maxQueue: Int = 1024) {
             self.threads = max(1, threads); self.maxBatch = max(1, maxBatch)
             self.maxWaitNanoseconds = maxWaitNanoseconds; self.maxQueue = max(1, maxQueue)
         }
@@ -165,7 +165,11 @@ public final class InferenceEngine: @unchecked Sendable {
             if ready && (best == nil || head.enqueuedAt < best!.oldest) { best = (key, head.enqueuedAt) }
         }
         guard let key = best?.key, var queue = queues[key] else { return nil }
-        let take = min(limits.maxBatch, queue.count)
+        // Split what waits between the idle workers (this one included): one worker taking a whole
+        // queue of short texts would leave the other cores idle, which costs more than batching gains.
+        let idleWorkers = max(1, liveWorkers - running)
+        let fairShare = (queue.count + idleWorkers - 1) / idleWorkers
+        let take = min(limits.maxBatch, fairShare)
         let batch = Array(queue.prefix(take))
         queue.removeFirst(take)
         queues[key] = queue.isEmpty ? nil : queue

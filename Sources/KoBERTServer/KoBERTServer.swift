@@ -32,6 +32,9 @@ public final class KoBERTServer: @unchecked Sendable {
     private var serverChannel: Channel?
     private var boundSocket: (path: String, inode: ino_t)?
     private var stopped: [CheckedContinuation<Void, Never>] = []
+    /// Set (under `lock`) just before the event loop group shuts down: nothing may be
+    /// scheduled on it afterwards.
+    private var loopShutDown = false
 
     enum State { case idle, running, draining, stopped }
 
@@ -63,8 +66,7 @@ public final class KoBERTServer: @unchecked Sendable {
             lock.withLock { serverChannel = channel }
         } catch {
             await engine.stop()
-            lock.withLock { quiesce = nil }
-            try? await group.shutdownGracefully()
+            await shutdownEventLoop()
             lock.withLock { state = .stopped }
             throw error
         }
@@ -149,7 +151,7 @@ public final class KoBERTServer: @unchecked Sendable {
         switch previous {
         case .idle:
             await engine.stop()
-            try? await group.shutdownGracefully()
+            await shutdownEventLoop()
             return
         case .draining, .stopped:
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -168,7 +170,7 @@ public final class KoBERTServer: @unchecked Sendable {
         await engine.stop()
         let socket = lock.withLock { boundSocket }
         if let socket { SocketListener.remove(path: socket.path, inode: socket.inode) }
-        try? await group.shutdownGracefully()
+        await shutdownEventLoop()
         let waiters = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
             state = .stopped
             defer { stopped = [] }
@@ -176,6 +178,28 @@ public final class KoBERTServer: @unchecked Sendable {
         }
         waiters.forEach { $0.resume() }
         logger.info("stopped", metadata: ["requests": "\(stats.snapshot(queueDepth: 0)["requests_total"]?.intValue ?? 0)"])
+    }
+
+    /// Shuts the event loop group down after dropping everything that would schedule on it.
+    ///
+    /// `ServerQuiescingHelper.deinit` fails its collector promise, and completing a promise from
+    /// off the loop always goes through `execute` (even when it is already fulfilled), so the
+    /// helper must be released while the loop still runs. If it outlived the group (it lived as
+    /// long as this object, which kobertd releases after `shutdown`), NIO printed "Cannot schedule
+    /// tasks on an EventLoop that has already shut down" at exit.
+    private func shutdownEventLoop() async {
+        releaseQuiescingHelper()
+        lock.withLock { loopShutDown = true }
+        try? await group.shutdownGracefully()
+    }
+
+    /// Drops our reference to the quiescing helper outside `lock` (its deinit calls into the loop).
+    private func releaseQuiescingHelper() {
+        let helper = lock.withLock { () -> ServerQuiescingHelper? in
+            defer { quiesce = nil }
+            return quiesce
+        }
+        _ = helper
     }
 
     /// Waits for every connection to close after its in-flight replies, at most the drain timeout.
@@ -187,10 +211,12 @@ public final class KoBERTServer: @unchecked Sendable {
         let done = loop.makePromise(of: Bool.self)
         let once = OnceFlag()
         allClosed.futureResult.whenComplete { _ in if once.claim() { done.succeed(true) } }
-        loop.scheduleTask(in: .nanoseconds(Int64(configuration.drainTimeoutSeconds * 1e9))) {
+        let timer = loop.scheduleTask(in: .nanoseconds(Int64(configuration.drainTimeoutSeconds * 1e9))) {
             if once.claim() { done.succeed(false) }
         }
-        if (try? await done.futureResult.get()) == false {
+        let drained = try? await done.futureResult.get()
+        timer.cancel()   // not left pending on the loop until the group shuts down
+        if drained == false {
             logger.warning("drain timeout after \(configuration.drainTimeoutSeconds) s; closing remaining connections")
         }
     }
@@ -217,7 +243,15 @@ public final class KoBERTServer: @unchecked Sendable {
         let answer = OnceContinuation()
         return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
             answer.set(c)
-            group.next().execute { answer.resume(true) }
+            // Once the loop is shut down on purpose (we are stopping) there is nothing to probe,
+            // and scheduling on it would be an error; the check and `execute` share the lock
+            // `shutdownEventLoop` takes before shutting the group down.
+            let probed = lock.withLock { () -> Bool in
+                if loopShutDown { return false }
+                group.next().execute { answer.resume(true) }
+                return true
+            }
+            if !probed { answer.resume(true); return }
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { answer.resume(false) }
         }
     }

@@ -47,7 +47,7 @@ struct Kobertd: AsyncParsableCommand {
     @Option(help: "Inference threads (default: number of cores).")
     var threads: Int?
 
-    @Option(name: .customLong("max-batch"), help: "Largest micro-batch in texts (default 16).")
+    @Option(name: .customLong("max-batch"), help: "Largest micro-batch in texts (default 8).")
     var maxBatch: Int?
 
     @Option(name: .customLong("max-wait-ms"), help: "Longest a text waits for its batch to fill, ms (default 2).")
