@@ -41,6 +41,17 @@ public final class KoBERTClient: @unchecked Sendable {
         return "./kobertd.sock"
     }
 
+    /// The longest response timeout accepted: one day.
+    public static let maxTimeoutSeconds: Double = 86_400
+
+    /// nil when `seconds` is a usable response timeout (finite, > 0, at most a day), else the problem.
+    public static func timeoutProblem(_ seconds: Double) -> String? {
+        guard seconds.isFinite, seconds > 0, seconds <= maxTimeoutSeconds else {
+            return "--timeout \(seconds): must be a finite number of seconds > 0 and ≤ \(Int(maxTimeoutSeconds))"
+        }
+        return nil
+    }
+
     /// `responseTimeoutSeconds`: when set, a connection on which calls wait and no byte arrives
     /// for this long is closed and the waiting calls fail (a wedged daemon cannot hang a client).
     public init(socketPath: String, responseTimeoutSeconds: Double? = nil) throws {
@@ -65,8 +76,10 @@ public final class KoBERTClient: @unchecked Sendable {
             let reason = String(cString: strerror(errno))
             Glibc.close(s); throw ClientError.connect(path: socketPath, reason: reason)
         }
-        if let timeout = responseTimeoutSeconds, timeout > 0 {
-            var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
+        if let timeout = responseTimeoutSeconds, timeout.isFinite, timeout > 0 {
+            // Clamped: a huge value would trap converting to Int; at least 1 ms (0 would mean "never").
+            let t = min(max(timeout, 0.001), Self.maxTimeoutSeconds)
+            var tv = timeval(tv_sec: Int(t), tv_usec: Int((t - t.rounded(.down)) * 1e6))
             setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         }
         fd = s
@@ -91,7 +104,7 @@ public final class KoBERTClient: @unchecked Sendable {
             pending[id] = c
             stateLock.unlock()
             let body = RPCRequest(id: .int(id), method: method, params: params).json.serialized()
-            if let error = send(Frame.encode(body)) { fail(id: id, error: error) }
+            if let error = send(Frame.encode(body)) { failAfterWrite(id: id, error: error, bytes: body.count) }
         }
     }
 
@@ -172,8 +185,11 @@ public final class KoBERTClient: @unchecked Sendable {
         closedError = error
         let waiting = pending
         pending = [:]
+        // A request over the daemon's frame limit: the waiting calls get the daemon's own answer
+        // (-32003, naming the limit) rather than a bare "connection closed".
+        let tooLarge = lastUnaddressedError.flatMap { $0.code == RPCErrorCode.inputTooLarge.rawValue ? $0 : nil }
         stateLock.unlock()
-        for (_, c) in waiting { c.resume(throwing: error) }
+        for (_, c) in waiting { c.resume(throwing: tooLarge.map { RPCError(code: $0.code, message: $0.message + " (max-frame-bytes)", data: $0.data) } ?? error) }
         Glibc.close(fd)
     }
 
@@ -191,6 +207,18 @@ public final class KoBERTClient: @unchecked Sendable {
         case .success(let v): c?.resume(returning: v)
         case .failure(let e): c?.resume(throwing: e)
         }
+    }
+
+    /// A write failed (the daemon closed, e.g. on a frame over its limit): give the reader a moment
+    /// to see the error frame the daemon sent before closing (it then fails this call with that
+    /// message); failing that, name the likely cause.
+    private func failAfterWrite(id: Int64, error: ClientError, bytes: Int) {
+        var error = error
+        if case .closed(let why) = error {
+            error = .closed("\(why) while sending a \(bytes)-byte request; the daemon may have refused it as over "
+                            + "its frame limit (max-frame-bytes, see `kobert info`)")
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [self] in fail(id: id, error: error) }
     }
 
     private func fail(id: Int64, error: Error) {

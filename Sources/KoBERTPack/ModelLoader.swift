@@ -61,6 +61,26 @@ public enum ModelLoader {
         return try KoBertTokenizer(directory: directory)
     }
 
+    /// Why a model loaded with `tokenizerDirectory` as fallback has no tokenizer, as one line:
+    /// no folder given, the folder lacks the files, its tokenizer does not load, or its vocabulary
+    /// does not match the model's (`vocabularySize` ids).
+    public static func missingTokenizerReason(model: String, tokenizerDirectory: String?, vocabularySize: Int) -> String {
+        guard let directory = tokenizerDirectory else {
+            return "\(model) has no tokenizer and none was found in models/tokenizer; give --tokenizer DIR or use --ids"
+        }
+        let tokenizer: KoBertTokenizer?
+        do { tokenizer = try folderTokenizer(directory) } catch {
+            return "\(directory): the tokenizer does not load: \(error); use --ids or another --tokenizer"
+        }
+        guard let tokenizer else {
+            return "\(directory): no \(tokenizerModelName) and vocab.txt there (and \(model) has no tokenizer of its own); give --tokenizer DIR or use --ids"
+        }
+        if tokenizer.vocabularySize != vocabularySize {
+            return "\(directory): tokenizer has \(tokenizer.vocabularySize) ids but the model's vocabulary has \(vocabularySize); use --ids or a matching tokenizer"
+        }
+        return "\(model) has no tokenizer; give --tokenizer DIR or use --ids"
+    }
+
     /// A fallback tokenizer whose vocabulary is not the model's would produce wrong ids: leave it out
     /// (text input then fails with a clear message; token ids still work).
     static func fitting(_ tokenizer: KoBertTokenizer?, _ config: ModelConfig) -> KoBertTokenizer? {

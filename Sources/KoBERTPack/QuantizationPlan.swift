@@ -40,6 +40,13 @@ public struct QuantizationPlan: Sendable {
         }
     }
 
+    /// The --keep-fp32 patterns that match none of `linearPrefixes` (most likely typos).
+    public func unmatchedKeepFloatPatterns(linearPrefixes: [String]) -> [String] {
+        keepFloat.filter { pattern in
+            !linearPrefixes.contains { QuantizationPlan(mode: mode, keepFloat: [pattern], smoothing: nil).keepsFloat(linearPrefix: $0) }
+        }
+    }
+
     public func dtype(for name: String, shape: [Int]) -> PackDType {
         switch mode {
         case .fp32: return .f32

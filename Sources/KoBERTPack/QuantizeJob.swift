@@ -46,10 +46,19 @@ public struct QuantizeJob {
 
     public func run(progress: (String) -> Void = { _ in }) throws -> Summary {
         let started = Date()
+        try Self.checkOutputPath(output)   // before the slow part: a bad -o fails at once
         progress("reading \(modelDirectory)")
         let checkpoint = try Checkpoint.load(directory: modelDirectory)
         let config = checkpoint.config
         let task = self.task ?? ModelLoader.guessTask(config)
+        if plan.mode == .int8 {
+            let linears = checkpoint.tensors.compactMap { name, tensor -> String? in
+                QuantizationPlan.isLinearWeight(name, shape: tensor.shape) ? String(name.dropLast(".weight".count)) : nil
+            }
+            for pattern in plan.unmatchedKeepFloatPatterns(linearPrefixes: linears) {
+                progress("warning: --keep-fp32 \(pattern) matches no Linear layer; nothing kept in fp32 for it")
+            }
+        }
         let tokenizerFiles = try findTokenizer(config: config, progress: progress)
         // Text is read before the slow part, so a bad calibration file fails fast.
         var sequences = try calibrationSequences(tokenizerFiles: tokenizerFiles, config: config)
@@ -95,6 +104,26 @@ public struct QuantizeJob {
         return Summary(task: task, sourceBytes: sources.filter(\.isWeights).reduce(0) { $0 + $1.bytes },
                        packedBytes: packedBytes, seconds: Date().timeIntervalSince(started),
                        report: manifest.quantization!)
+    }
+
+    /// Fails with one line naming `output` unless it can be written: not a folder, and its parent
+    /// folder exists and is writable (the temporary files are created next to it).
+    public static func checkOutputPath(_ output: String) throws {
+        guard !output.isEmpty else { throw KoBERTError("-o: the output path is empty") }
+        var isDirectory: ObjCBool = false
+        if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw KoBERTError("\(output): is a folder; -o must name the .kbt file to write")
+        }
+        let parent = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) else {
+            throw KoBERTError("\(output): cannot write there: folder \(parent) does not exist")
+        }
+        guard isDirectory.boolValue else {
+            throw KoBERTError("\(output): cannot write there: \(parent) is not a folder")
+        }
+        guard access(parent, W_OK | X_OK) == 0 else {
+            throw KoBERTError("\(output): cannot write there: folder \(parent) is not writable")
+        }
     }
 
     // MARK: steps

@@ -99,7 +99,7 @@ public final class KoBERTServer: @unchecked Sendable {
                         ByteToMessageHandler(BoundedFrameDecoder(maximumLength: frameLimit, progress: progress),
                                              maximumBufferSize: frameLimit + Frame.headerLength + 256 * 1024),
                         LengthFieldPrepender(lengthFieldBitLength: .fourBytes, lengthFieldEndianness: .big),
-                        IdleStateHandler(readTimeout: .nanoseconds(Int64(config.readTimeoutSeconds * 1e9))),
+                        IdleStateHandler(readTimeout: .nanoseconds(OptionLimits.nanoseconds(seconds: config.readTimeoutSeconds))),
                         RPCConnectionHandler(dispatcher: dispatcher, progress: progress, policy: policy,
                                              maxInFlight: config.maxInFlightPerConnection,
                                              idleTimeoutSeconds: config.idleTimeoutSeconds, logger: logger),
@@ -126,7 +126,7 @@ public final class KoBERTServer: @unchecked Sendable {
         let previous = umask(0o177)
         let bound: Result<Channel, Error>
         do { bound = .success(try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()) }
-        catch { bound = .failure(error) }
+        catch { bound = .failure(SocketListener.describeBindFailure(error, path: path)) }
         umask(previous)
         let channel = try bound.get()
         do {
@@ -211,7 +211,7 @@ public final class KoBERTServer: @unchecked Sendable {
         let done = loop.makePromise(of: Bool.self)
         let once = OnceFlag()
         allClosed.futureResult.whenComplete { _ in if once.claim() { done.succeed(true) } }
-        let timer = loop.scheduleTask(in: .nanoseconds(Int64(configuration.drainTimeoutSeconds * 1e9))) {
+        let timer = loop.scheduleTask(in: .nanoseconds(OptionLimits.nanoseconds(seconds: configuration.drainTimeoutSeconds))) {
             if once.claim() { done.succeed(false) }
         }
         let drained = try? await done.futureResult.get()
@@ -239,7 +239,7 @@ public final class KoBERTServer: @unchecked Sendable {
     /// True when the event loop runs a task within `seconds` and the engine, if it has work,
     /// finished a batch within the last `progressWindowSeconds`.
     public func isHealthy(withinSeconds seconds: Double, progressWindowSeconds: Double) async -> Bool {
-        guard engine.isMakingProgress(windowNanoseconds: UInt64(progressWindowSeconds * 1e9)) else { return false }
+        guard engine.isMakingProgress(windowNanoseconds: UInt64(OptionLimits.nanoseconds(seconds: progressWindowSeconds))) else { return false }
         let answer = OnceContinuation()
         return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
             answer.set(c)

@@ -36,7 +36,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     init(dispatcher: RequestDispatcher, progress: FrameProgress, policy: PeerPolicy,
          maxInFlight: Int, idleTimeoutSeconds: Double, logger: Logger) {
         self.dispatcher = dispatcher; self.progress = progress; self.policy = policy
-        self.maxInFlight = max(1, maxInFlight); self.idleTimeoutNanoseconds = UInt64(idleTimeoutSeconds * 1e9)
+        self.maxInFlight = max(1, maxInFlight); self.idleTimeoutNanoseconds = UInt64(OptionLimits.nanoseconds(seconds: idleTimeoutSeconds))
         self.logger = logger
     }
 

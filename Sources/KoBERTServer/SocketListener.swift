@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import KoBERTProtocol
+import NIOCore
 import SystemdSupport
 
 /// Where the listening socket comes from: a path we bind (a stale socket file from a crash is
@@ -29,6 +30,19 @@ enum SocketListener {
         case let code:
             throw BindError(description: "\(path): cannot check the existing socket: \(String(cString: strerror(code)))")
         }
+    }
+
+    /// One line naming the path for a failed bind (NIO's IOError names only the syscall).
+    static func describeBindFailure(_ error: Error, path: String) -> Error {
+        guard let io = error as? IOError else { return error }
+        let code = io.errnoCode
+        var text = "cannot bind \(path): \(String(cString: strerror(code)))"
+        switch code {
+        case ENOENT, ENOTDIR: text += " (does the folder exist?)"
+        case EACCES, EPERM: text += " (can this user write to the folder?)"
+        default: break
+        }
+        return BindError(description: text)
     }
 
     /// Tries to connect; 0 when something listens, else the errno.

@@ -18,7 +18,8 @@ struct QuantizeCommand: ParsableCommand {
         The packed model is then run next to the fp32 checkpoint on the
         calibration text; the agreement is stored in the file and printed.
         The output appears only when complete (temporary file + rename); an
-        error or interrupt leaves nothing behind. Format: FORMAT.md.
+        error or interrupt leaves nothing behind. -o is checked before any
+        work: its folder must exist and be writable, and it must not be a folder. Format: FORMAT.md.
 
         Examples:
           kobert-quantize models/nsmc -o models/nsmc.kbt
@@ -43,7 +44,7 @@ struct QuantizeCommand: ParsableCommand {
     var calibrationIds: String?
 
     @Option(name: .customLong("keep-fp32"), parsing: .upToNextOption,
-            help: "Linears to keep in fp32 (mixed precision): substrings or globs of the prefix, e.g. classifier 'transformer.layer.2.*'.")
+            help: "Linears to keep in fp32 (mixed precision): substrings or globs of the prefix, e.g. classifier 'transformer.layer.2.*'. A pattern that matches no Linear is warned about on stderr (the pack still proceeds).")
     var keepFP32: [String] = []
 
     @Option(name: .customLong("smooth"),

@@ -12,6 +12,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         Each pass runs the encoder and the model's head on `batch` sequences of `seq-len` ids
         ([CLS] … [SEP] around seeded random ids). Warm-up passes are not counted.
+        Limits: batch × seq-len ≤ \(BenchCommand.maxTokens) tokens per pass, --iterations
+        1…\(BenchCommand.maxIterations), --warmup 0…\(BenchCommand.maxWarmup), --threads 1…\(BenchCommand.maxThreads).
 
         Examples:
           kobert bench --model models/nsmc.kbt --seq-len 128
@@ -39,10 +41,26 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print {\"median_ms\", \"p90_ms\", \"seq_len\", \"batch\", \"threads\", \"load_ms\"} as JSON.")
     var json = false
 
+    static let maxTokens = 65_536
+    static let maxIterations = 100_000
+    static let maxWarmup = 10_000
+    static let maxThreads = 1_024
+
     func validate() throws {
         guard seqLen >= 2 else { throw ValidationError("--seq-len must be at least 2 ([CLS] and [SEP])") }
-        guard batch >= 1, threads >= 1, iterations >= 1, warmup >= 0 else {
-            throw ValidationError("--batch, --threads and --iterations must be positive, --warmup not negative")
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
+        let (tokens, overflow) = batch.multipliedReportingOverflow(by: seqLen)
+        guard !overflow, tokens <= Self.maxTokens else {
+            throw ValidationError("--batch × --seq-len must be at most \(Self.maxTokens) tokens per pass (got \(batch) × \(seqLen))")
+        }
+        guard (1...Self.maxThreads).contains(threads) else {
+            throw ValidationError("--threads must be 1…\(Self.maxThreads) (got \(threads))")
+        }
+        guard (1...Self.maxIterations).contains(iterations) else {
+            throw ValidationError("--iterations must be 1…\(Self.maxIterations) (got \(iterations))")
+        }
+        guard (0...Self.maxWarmup).contains(warmup) else {
+            throw ValidationError("--warmup must be 0…\(Self.maxWarmup) (got \(warmup))")
         }
     }
 

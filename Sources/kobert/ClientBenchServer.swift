@@ -18,6 +18,12 @@ struct ClientBenchServerCommand: AsyncParsableCommand {
     @Option(help: "Total requests per second (open loop); 0: as fast as answers come (closed loop).") var rate: Double = 0
     @Option(help: "The method to call.") var method = "nsmc"
 
+    func validate() throws {
+        guard clients >= 1 && clients <= 10_000 else { throw ValidationError("--clients \(clients): must be between 1 and 10000") }
+        guard requests >= 1 else { throw ValidationError("--requests \(requests): must be ≥ 1") }
+        guard rate.isFinite && rate >= 0 else { throw ValidationError("--rate \(rate): must be a finite number ≥ 0") }
+    }
+
     func run() async throws {
         var reviews: [String] = []
         while let line = readLine() {

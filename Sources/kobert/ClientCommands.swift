@@ -23,6 +23,10 @@ struct ClientOptions: ParsableArguments {
     @Flag(help: "Print JSON (one object per input line, in order) instead of text.")
     var json = false
 
+    func validate() throws {
+        if let problem = KoBERTClient.timeoutProblem(timeout) { throw ValidationError(problem) }
+    }
+
     func connect() throws -> KoBERTClient {
         let path = socket ?? KoBERTClient.defaultSocketPath()
         do { return try KoBERTClient(socketPath: path, responseTimeoutSeconds: timeout) }
@@ -36,11 +40,12 @@ struct ClientFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Texts from the arguments, else stdin one per line (empty lines skipped).
+/// Texts from the arguments, else stdin one per line. Empty lines are sent too (the daemon
+/// answers them), so output line N always belongs to input line N.
 func readTexts(_ arguments: [String]) -> [String] {
     if !arguments.isEmpty { return arguments }
     var texts: [String] = []
-    while let line = readLine(strippingNewline: true) { if !line.isEmpty { texts.append(line) } }
+    while let line = readLine(strippingNewline: true) { texts.append(line) }
     return texts
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import KoBERTCore
 import KoBERTModel
 import KoBERTPack
+import KoBERTTokenizer
 
 /// `kobert predict`: stdin lines in, one JSON object per line out, in input order.
 struct PredictCommand: ParsableCommand {
@@ -36,8 +37,10 @@ struct PredictCommand: ParsableCommand {
         30 pieces long; score = P(start) * P(end) over the context.
 
         A line that cannot be run answers {"error": "..."} and the rest go
-        on. A model that cannot be loaded stops with one line on stderr and
-        exit status 1. Text input needs a tokenizer: the model's own, else
+        on. A line that is not valid UTF-8 answers {"error": "line N: invalid
+        UTF-8 at byte K"} (like kobert tokenize); once all lines are answered,
+        a count goes to stderr and the exit status is 1. A model that cannot
+        be loaded stops with one line on stderr and exit status 1. Text input needs a tokenizer: the model's own, else
         --tokenizer DIR, else models/tokenizer.
 
         Examples:
@@ -67,18 +70,22 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .long, help: "Cores the forward pass may use.")
     var threads: Int = 2
 
-    @Option(name: .long, help: "Lines run together in one forward pass.")
+    @Option(name: .long, help: "Lines run together in one forward pass (1…\(Self.maxBatchSize)).")
     var batchSize: Int = 8
 
     @Option(name: .long, help: "Tokenizer folder (tokenizer_78b3253a26.model + vocab.txt), used when the model has none of its own (default: models/tokenizer if present).")
     var tokenizer: String?
+
+    static let maxBatchSize = 1024
 
     func validate() throws {
         if let task, Task(rawValue: task) == nil { throw ValidationError("--task must be one of nsmc, ner, qa, embed (got \(task))") }
         if Pooling(rawValue: pooling) == nil { throw ValidationError("--pooling must be one of cls, mean, none (got \(pooling))") }
         guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2 ([CLS] and [SEP])") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard (1...Self.maxBatchSize).contains(batchSize) else {
+            throw ValidationError("--batch-size must be 1…\(Self.maxBatchSize) (got \(batchSize))")
+        }
     }
 
     func run() throws {
@@ -92,16 +99,43 @@ struct PredictCommand: ParsableCommand {
             throw ExitCode.failure
         }
         if !ids && predictor.tokenizer == nil {
-            FileHandle.standardError.write(Data("kobert predict: \(model) has no tokenizer and none was found in models/tokenizer; give --tokenizer DIR or use --ids\n".utf8))
+            let defaultTokenizer = FileManager.default.fileExists(atPath: "models/tokenizer") ? "models/tokenizer" : nil
+            let reason = ModelLoader.missingTokenizerReason(model: model, tokenizerDirectory: tokenizer ?? defaultTokenizer,
+                                                            vocabularySize: predictor.encoder.vocabularySize)
+            FileHandle.standardError.write(Data("kobert predict: \(reason)\n".utf8))
             throw ExitCode.failure
         }
         let runner = PredictionRunner(predictor: predictor, ids: ids, pooling: Pooling(rawValue: pooling)!, maxLength: maxLength)
-        var batch: [String] = []
-        while let line = readLine(strippingNewline: true) {
-            batch.append(line)
+        var batch: [Result<String, KoBERTError>] = []
+        var lineNumber = 0, invalidLines = 0
+        while let bytes = Self.readRawLine() {
+            lineNumber += 1
+            if let bad = firstInvalidUTF8Offset(bytes) {
+                invalidLines += 1
+                batch.append(.failure(KoBERTError("line \(lineNumber): invalid UTF-8 at byte \(bad)")))
+            } else {
+                batch.append(.success(String(decoding: bytes, as: UTF8.self)))
+            }
             if batch.count == batchSize { runner.write(runner.run(batch)); batch.removeAll(keepingCapacity: true) }
         }
         if !batch.isEmpty { runner.write(runner.run(batch)) }
+        if invalidLines > 0 {
+            FileHandle.standardError.write(Data("kobert predict: \(invalidLines) line(s) were not valid UTF-8\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    /// The next stdin line as raw bytes, without its "\n"; nil at end of input. Unlike readLine(),
+    /// invalid UTF-8 is kept as is so that it can be reported instead of silently repaired.
+    private static func readRawLine() -> [UInt8]? {
+        var buffer: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(buffer) }
+        let count = getline(&buffer, &capacity, stdin)
+        guard count > 0, let buffer else { return nil }
+        var bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: count))
+        if bytes.last == 0x0A { bytes.removeLast() }
+        return bytes
     }
 }
 
@@ -154,12 +188,12 @@ struct PredictionRunner {
         return .text(line)
     }
 
-    /// One JSON line per input line.
-    func run(_ lines: [String]) -> [String] {
+    /// One JSON line per input line; a line that failed to read (e.g. invalid UTF-8) answers its error.
+    func run(_ lines: [Result<String, KoBERTError>]) -> [String] {
         var answers = [String?](repeating: nil, count: lines.count)
         var items: [(index: Int, item: Item)] = []
         for (index, line) in lines.enumerated() {
-            do { items.append((index, try parse(line))) } catch { answers[index] = failure(error) }
+            do { items.append((index, try parse(try line.get()))) } catch { answers[index] = failure(error) }
         }
         do {
             for (n, json) in try predict(items.map(\.item)).enumerated() { answers[items[n].index] = json }

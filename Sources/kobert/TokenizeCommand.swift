@@ -16,7 +16,7 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(name: .long, help: "Add [CLS] … [SEP] like encode() (their offsets are null).")
     var withSpecial = false
 
-    @Option(name: .long, help: "With --with-special: truncate to this many tokens (default: no truncation).")
+    @Option(name: .long, help: "With --with-special: truncate to this many tokens, at least 2 (default: no truncation).")
     var maxLength: Int?
 
     @Flag(name: .long, help: "Lower-case like KoBertTokenizer(do_lower_case=True).")
@@ -25,8 +25,20 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(name: .long, help: "Write only the ids, space separated (like spm_encode --output_format=id).")
     var idsOnly = false
 
+    func validate() throws {
+        if let maxLength, maxLength < 2 {
+            throw ValidationError("--max-length must be at least 2 ([CLS] and [SEP]) (got \(maxLength))")
+        }
+    }
+
     func run() throws {
-        let loaded = try KoBertTokenizer(directory: tokenizer, lowercase: lowercase)   // errors name the file
+        let loaded: KoBertTokenizer
+        do {
+            loaded = try KoBertTokenizer(directory: tokenizer, lowercase: lowercase)   // errors name the file
+        } catch {
+            FileHandle.standardError.write(Data("kobert tokenize: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
         var failures = 0
         var lineNumber = 0
         var output: [UInt8] = []

@@ -32,20 +32,23 @@ struct DaemonSettings {
         let path = c.socket ?? file?.value("socket") ?? ServerConfiguration.defaultSocketPath(environment: environment)
 
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let threads = try c.threads ?? file?.parsed("threads") { Int($0) } ?? cores
+        let threads = try Self.count("threads", c.threads, file, minimum: 1, maximum: 4096) ?? cores
         var engine = InferenceEngine.Limits(threads: threads)
-        if let v = try c.maxBatch ?? file?.parsed("max-batch", { Int($0) }) { engine.maxBatch = max(1, v) }
-        if let v = try c.maxWaitMs ?? file?.parsed("max-wait-ms", { Double($0) }) { engine.maxWaitNanoseconds = UInt64(max(0, v) * 1e6) }
-        if let v = try c.maxQueue ?? file?.parsed("max-queue", { Int($0) }) { engine.maxQueue = max(1, v) }
+        if let v = try Self.count("max-batch", c.maxBatch, file, minimum: 1, maximum: 1 << 20) { engine.maxBatch = v }
+        if let v = try Self.time("max-wait-ms", c.maxWaitMs, file, allowZero: true, unit: "ms") {
+            engine.maxWaitNanoseconds = OptionLimits.nanoseconds(milliseconds: v)
+        }
+        if let v = try Self.count("max-queue", c.maxQueue, file, minimum: 1, maximum: 1 << 30) { engine.maxQueue = v }
 
         var server = ServerConfiguration(socketPath: path, listenDescriptor: listenFD, engine: engine)
-        if let v = try c.maxTexts ?? file?.parsed("max-texts", { Int($0) }) { server.maxTextsPerRequest = max(1, v) }
-        if let v = try c.maxFrameBytes ?? file?.parsed("max-frame-bytes", { Int($0) }) { server.maxFrameBytes = max(64, min(v, Int(Int32.max))) }
-        if let v = try c.maxConnections ?? file?.parsed("max-connections", { Int($0) }) { server.maxConnections = max(1, v) }
-        if let v = try c.maxInFlight ?? file?.parsed("max-in-flight", { Int($0) }) { server.maxInFlightPerConnection = max(1, v) }
-        if let v = try c.idleTimeout ?? file?.parsed("idle-timeout", { Double($0) }) { server.idleTimeoutSeconds = v }
-        if let v = try c.readTimeout ?? file?.parsed("read-timeout", { Double($0) }) { server.readTimeoutSeconds = v }
-        if let v = try c.drainTimeout ?? file?.parsed("drain-timeout", { Double($0) }) { server.drainTimeoutSeconds = v }
+        if let v = try Self.count("max-texts", c.maxTexts, file, minimum: 1, maximum: 1 << 30) { server.maxTextsPerRequest = v }
+        if let v = try Self.count("max-frame-bytes", c.maxFrameBytes, file, minimum: OptionLimits.minFrameBytes,
+                                  maximum: Int(Int32.max)) { server.maxFrameBytes = v }
+        if let v = try Self.count("max-connections", c.maxConnections, file, minimum: 1, maximum: 1 << 20) { server.maxConnections = v }
+        if let v = try Self.count("max-in-flight", c.maxInFlight, file, minimum: 1, maximum: 1 << 20) { server.maxInFlightPerConnection = v }
+        if let v = try Self.time("idle-timeout", c.idleTimeout, file) { server.idleTimeoutSeconds = v }
+        if let v = try Self.time("read-timeout", c.readTimeout, file) { server.readTimeoutSeconds = v }
+        if let v = try Self.time("drain-timeout", c.drainTimeout, file) { server.drainTimeoutSeconds = v }
         if let mode = c.socketMode ?? file?.value("socket-mode") {
             guard let m = UInt16(mode, radix: 8), m <= 0o777 else { throw ValidationError("socket mode \"\(mode)\" is not octal like 0660") }
             server.socketMode = m
@@ -74,6 +77,35 @@ struct DaemonSettings {
         self.logLevel = level
         self.backend = c.backend
         self.tokenizer = c.tokenizer ?? file?.value("tokenizer")
+    }
+
+    /// The flag's value, else the config file's; checked to lie in `minimum...maximum`.
+    static func count(_ key: String, _ flag: Int?, _ file: ConfigFile?, minimum: Int, maximum: Int) throws -> Int? {
+        let value: Int
+        let origin: String
+        if let flag { value = flag; origin = "--\(key) \(flag)" }
+        else if let v = try file?.parsed(key, { Int($0) }), let entry = file?.entries.last(where: { $0.key == key }) {
+            value = v; origin = "\(file!.path):\(entry.line): \(key) = \(entry.value)"
+        } else { return nil }
+        if let problem = OptionLimits.countProblem(value, minimum: minimum, maximum: maximum) {
+            throw ValidationError("\(origin): \(problem)")
+        }
+        return value
+    }
+
+    /// A time option (seconds unless `unit` says otherwise): finite, > 0 (≥ 0 with `allowZero`), at most one day.
+    static func time(_ key: String, _ flag: Double?, _ file: ConfigFile?, allowZero: Bool = false, unit: String = "s") throws -> Double? {
+        let value: Double
+        let origin: String
+        if let flag { value = flag; origin = "--\(key) \(flag)" }
+        else if let v = try file?.parsed(key, { Double($0) }), let entry = file?.entries.last(where: { $0.key == key }) {
+            value = v; origin = "\(file!.path):\(entry.line): \(key) = \(entry.value)"
+        } else { return nil }
+        let max = unit == "ms" ? OptionLimits.maxSeconds * 1e3 : OptionLimits.maxSeconds
+        if let problem = OptionLimits.timeProblem(value, allowZero: allowZero, max: max, unit: unit) {
+            throw ValidationError("\(origin): \(problem)")
+        }
+        return value
     }
 
     /// models/nsmc.kbt (or the folder models/nsmc), and the same for ner, when present.
