@@ -48,24 +48,24 @@ public final class Int8Linear: LinearOperator, @unchecked Sendable {
         let k = inFeatures, ldq = k + (k & 1)
         // The one scratch buffer of a call: int16 quanta, then the row scales.
         let quantaBytes = (rows * ldq * 2 + 63) & ~63
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: quantaBytes + rows * 4, alignment: 64)
-        defer { scratch.deallocate() }
-        let quanta = scratch.bindMemory(to: Int16.self, capacity: rows * ldq)
-        let rowScales = (scratch + quantaBytes).bindMemory(to: Float.self, capacity: rows)
-        withOptionalPointer(inverseInputScales) { inv in
-            Parallel.run(threads: threads, maxParts: max(1, rows * k / 32_768)) { part, parts in
-                let mine = Parallel.slice(rows, part: part, parts: parts)
-                ActivationQuantizer.quantize(family, x: input + mine.lowerBound * k, rows: mine.count, k: k,
-                                             invChannelScales: inv, into: quanta + mine.lowerBound * ldq, ldq: ldq,
-                                             scales: rowScales + mine.lowerBound)
+        ScratchPool.withBuffer(bytes: quantaBytes + rows * 4) { scratch in
+            let quanta = scratch.bindMemory(to: Int16.self, capacity: rows * ldq)
+            let rowScales = (scratch + quantaBytes).bindMemory(to: Float.self, capacity: rows)
+            withOptionalPointer(inverseInputScales) { inv in
+                Parallel.run(threads: threads, maxParts: max(1, rows * k / 32_768)) { part, parts in
+                    let mine = Parallel.slice(rows, part: part, parts: parts)
+                    ActivationQuantizer.quantize(family, x: input + mine.lowerBound * k, rows: mine.count, k: k,
+                                                 invChannelScales: inv, into: quanta + mine.lowerBound * ldq, ldq: ldq,
+                                                 scales: rowScales + mine.lowerBound)
+                }
             }
-        }
-        let packed = family.int8Layout == panels.layout ? panels : Int8Panels(repacking: panels, layout: family.int8Layout)
-        columnScales.withUnsafeBufferPointer { cs in
-            withOptionalPointer(bias) { bias in
-                Int8GEMM.run(family, m: rows, a: quanta, lda: ldq, rowScales: rowScales, panels: packed,
-                             columnScales: cs.baseAddress!, c: output, ldc: outFeatures, bias: bias,
-                             activation: activation, threads: threads)
+            let packed = family.int8Layout == panels.layout ? panels : Int8Panels(repacking: panels, layout: family.int8Layout)
+            columnScales.withUnsafeBufferPointer { cs in
+                withOptionalPointer(bias) { bias in
+                    Int8GEMM.run(family, m: rows, a: quanta, lda: ldq, rowScales: rowScales, panels: packed,
+                                 columnScales: cs.baseAddress!, c: output, ldc: outFeatures, bias: bias,
+                                 activation: activation, threads: threads)
+                }
             }
         }
     }
@@ -85,12 +85,23 @@ enum Int8GEMM {
                     bias: UnsafePointer<Float>?, activation: FusedActivation, threads: Int) {
         requireShape(panels.layout == family.int8Layout, "Int8GEMM: weight packed as \(panels.layout), \(family) wants \(family.int8Layout)")
         guard m > 0 else { return }
-        var unsigned: UnsafeMutablePointer<UInt8>? = nil
         if panels.layout == .quads {
-            unsigned = UnsafeMutablePointer<UInt8>.allocate(capacity: m * panels.paddedK)
-            VNNIBridge.offsetToUnsigned(a, rows: m, k: panels.k, ldq: lda, into: unsigned!, paddedK: panels.paddedK)
+            ScratchPool.withBuffer(bytes: m * panels.paddedK) { raw in
+                let unsigned = raw.bindMemory(to: UInt8.self, capacity: m * panels.paddedK)
+                VNNIBridge.offsetToUnsigned(a, rows: m, k: panels.k, ldq: lda, into: unsigned, paddedK: panels.paddedK)
+                products(family, m: m, a: a, lda: lda, unsigned: unsigned, rowScales: rowScales, panels: panels,
+                         columnScales: columnScales, c: c, ldc: ldc, bias: bias, activation: activation, threads: threads)
+            }
+        } else {
+            products(family, m: m, a: a, lda: lda, unsigned: nil, rowScales: rowScales, panels: panels,
+                     columnScales: columnScales, c: c, ldc: ldc, bias: bias, activation: activation, threads: threads)
         }
-        defer { unsigned?.deallocate() }
+    }
+
+    private static func products(_ family: KernelFamily, m: Int, a: UnsafePointer<Int16>, lda: Int,
+                                 unsigned: UnsafeMutablePointer<UInt8>?, rowScales: UnsafePointer<Float>,
+                                 panels: Int8Panels, columnScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                 ldc: Int, bias: UnsafePointer<Float>?, activation: FusedActivation, threads: Int) {
         let n = panels.n, mr = Int8TileKernels.tileRows(family), width = Int8Panels.width
         let worthwhile = max(1, (m * n * panels.k) / 1_000_000)
         panels.columnSums128.withUnsafeBufferPointer { sums in

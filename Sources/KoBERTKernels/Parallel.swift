@@ -7,7 +7,7 @@ enum Parallel {
     static func run(threads: Int, maxParts: Int, _ body: (_ part: Int, _ parts: Int) -> Void) {
         let parts = max(1, min(threads, maxParts))
         if parts == 1 { body(0, 1); return }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in body(part, parts) }
+        WorkerPool.run(parts: parts) { part in body(part, parts) }
     }
 
     /// The half-open slice of 0..<count that part `part` of `parts` owns (contiguous, sizes differ by ≤ 1).

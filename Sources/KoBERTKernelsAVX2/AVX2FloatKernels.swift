@@ -77,16 +77,17 @@ public enum AVX2FloatKernels {
             let row = c + r * ldc
             var j = 0
             while j < cols {
-                let n = min(8, cols - j)
-                let mask = AVX2Math.tailMask(n)
-                var v = _mm256_maskload_ps(row + j, mask)
-                if let bias { v = _mm256_add_ps(v, _mm256_maskload_ps(bias + j, mask)) }
+                // Masked moves only for the tail: vmaskmovps stores are microcoded and slow on AMD.
+                let full = cols - j >= 8
+                let mask = AVX2Math.tailMask(cols - j)
+                var v = full ? _mm256_loadu_ps(row + j) : _mm256_maskload_ps(row + j, mask)
+                if let bias { v = _mm256_add_ps(v, full ? _mm256_loadu_ps(bias + j) : _mm256_maskload_ps(bias + j, mask)) }
                 switch activation {
                 case 1: v = _mm256_max_ps(v, zero)
                 case 2: v = AVX2Math.gelu(v)
                 default: break
                 }
-                _mm256_maskstore_ps(row + j, mask, v)
+                if full { _mm256_storeu_ps(row + j, v) } else { _mm256_maskstore_ps(row + j, mask, v) }
                 j += 8
             }
         }

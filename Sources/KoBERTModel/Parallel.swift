@@ -1,4 +1,5 @@
 import Foundation
+import KoBERTKernels
 
 /// Runs body(index) for index in 0..<count on up to `threads` cores; each worker gets its
 /// own number (0..<workers) so it can use its own scratch buffer.
@@ -8,10 +9,8 @@ func parallelFor(_ count: Int, threads: Int, _ body: (_ worker: Int, _ index: In
         for index in 0..<count { body(0, index) }
         return
     }
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var index = worker
-            while index < count { body(worker, index); index += workers }
-        }
+    WorkerPool.run(parts: workers) { worker in
+        var index = worker
+        while index < count { body(worker, index); index += workers }
     }
 }
