@@ -26,14 +26,7 @@ public struct CheckpointWeights: WeightStore {
             throw KoBERTError("\(source): tensor \(prefix).weight has shape \(weight.shape), expected 2 dimensions")
         }
         let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
-        var bias: [Float]? = nil
-        if has(prefix + ".bias") {
-            let b = try tensor(prefix + ".bias")
-            guard b.shape == [outFeatures] else {
-                throw KoBERTError("\(source): tensor \(prefix).bias has shape \(b.shape), expected [\(outFeatures)]")
-            }
-            bias = b.data
-        }
+        let bias = try linearBias(prefix, outFeatures: outFeatures)
         return FloatLinear(weight: weight.data, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
     }
 

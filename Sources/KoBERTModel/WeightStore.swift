@@ -26,6 +26,16 @@ public protocol WeightStore {
 
 extension WeightStore {
     public var source: String { "model" }
+
+    /// The optional `prefix.bias` of a Linear with `outFeatures` outputs, shape-checked.
+    public func linearBias(_ prefix: String, outFeatures: Int) throws -> [Float]? {
+        guard has(prefix + ".bias") else { return nil }
+        let bias = try tensor(prefix + ".bias")
+        guard bias.shape == [outFeatures] else {
+            throw KoBERTError("\(source): tensor \(prefix).bias has shape \(bias.shape), expected [\(outFeatures)]")
+        }
+        return bias.data
+    }
 }
 
 /// An fp32 embedding matrix, rows × dim, row-major.

@@ -88,14 +88,7 @@ public final class PackedWeights: WeightStore, @unchecked Sendable {
             throw KoBERTError("\(source): tensor \(name) has shape \(entry.shape), expected 2 dimensions")
         }
         let (outFeatures, inFeatures) = (entry.shape[0], entry.shape[1])
-        var bias: [Float]? = nil
-        if has(prefix + ".bias") {
-            let b = try tensor(prefix + ".bias")
-            guard b.shape == [outFeatures] else {
-                throw KoBERTError("\(source): tensor \(prefix).bias has shape \(b.shape), expected [\(outFeatures)]")
-            }
-            bias = b.data
-        }
+        let bias = try linearBias(prefix, outFeatures: outFeatures)
         switch try payload(name, keep: false) {
         case .float(let weight):
             return FloatLinear(weight: weight, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)

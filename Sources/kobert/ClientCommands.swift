@@ -73,6 +73,22 @@ func inChunks<T>(_ texts: [String], size: Int = 64, _ call: ([String]) async thr
     return out
 }
 
+/// The shape of every per-text client command: texts from arguments or stdin, sent in chunks,
+/// one answer printed per text (as JSON with --json, else by `printHuman`).
+func runTextsCommand<T: Encodable>(_ arguments: [String], _ options: ClientOptions,
+                                   call: @escaping (KoBERTClient, [String]) async throws -> [T],
+                                   printHuman: (String, T) -> Void) async throws {
+    try await runClient {
+        let inputs = readTexts(arguments)
+        let client = try options.connect()
+        defer { client.close() }
+        let answers = try await inChunks(inputs) { try await call(client, $0) }
+        for (text, answer) in zip(inputs, answers) {
+            if options.json { try printJSONLine(answer) } else { printHuman(text, answer) }
+        }
+    }
+}
+
 func printJSONLine(_ value: some Encodable) throws {
     print(try JSONValue(encoding: value).jsonString)
 }
@@ -83,15 +99,8 @@ struct ClientNSMCCommand: AsyncParsableCommand {
     @Argument(help: "Texts (default: stdin, one per line).") var texts: [String] = []
 
     func run() async throws {
-        try await runClient {
-            let inputs = readTexts(texts)
-            let client = try options.connect()
-            defer { client.close() }
-            let predictions = try await inChunks(inputs) { try await client.nsmc($0) }
-            for (text, p) in zip(inputs, predictions) {
-                if options.json { try printJSONLine(p) }
-                else { print("\(p.label)\t\(String(format: "%.3f", p.score))\(p.truncated == true ? "\t(truncated)" : "")\t\(text)") }
-            }
+        try await runTextsCommand(texts, options, call: { try await $0.nsmc($1) }) { text, p in
+            print("\(p.label)\t\(String(format: "%.3f", p.score))\(p.truncated == true ? "\t(truncated)" : "")\t\(text)")
         }
     }
 }
@@ -102,17 +111,10 @@ struct ClientNERCommand: AsyncParsableCommand {
     @Argument(help: "Texts (default: stdin, one per line).") var texts: [String] = []
 
     func run() async throws {
-        try await runClient {
-            let inputs = readTexts(texts)
-            let client = try options.connect()
-            defer { client.close() }
-            let predictions = try await inChunks(inputs) { try await client.ner($0) }
-            for (text, p) in zip(inputs, predictions) {
-                if options.json { try printJSONLine(p); continue }
-                print(text + (p.truncated == true ? "  (truncated)" : ""))
-                if p.entities.isEmpty { print("  (no entities)") }
-                for e in p.entities { print("  \(e.label)\t\(e.text)\t[\(e.start), \(e.end))\t\(String(format: "%.3f", e.score))") }
-            }
+        try await runTextsCommand(texts, options, call: { try await $0.ner($1) }) { text, p in
+            print(text + (p.truncated == true ? "  (truncated)" : ""))
+            if p.entities.isEmpty { print("  (no entities)") }
+            for e in p.entities { print("  \(e.label)\t\(e.text)\t[\(e.start), \(e.end))\t\(String(format: "%.3f", e.score))") }
         }
     }
 }
