@@ -51,7 +51,9 @@ public enum ModelLoader {
         } else if let tokenizerDirectory {
             tokenizer = fitting(try folderTokenizer(tokenizerDirectory), file.manifest.config)
         }
-        return try Predictor(weights: weights, task: packedTask, tokenizer: tokenizer, threads: threads)
+        let predictor = try Predictor(weights: weights, task: packedTask, tokenizer: tokenizer, threads: threads)
+        HeapTrim.releaseFreedPages()
+        return predictor
     }
 
     /// The KoBERT tokenizer of a folder holding tokenizer_78b3253a26.model and vocab.txt, or nil.

@@ -33,11 +33,14 @@ public struct PackedTensorEntry: Codable, Sendable {
     /// i8 Linears quantized with outlier smoothing only: shape[1] fp32 factors s[k]. The stored
     /// weights are W[o][k]·s[k]; the runtime divides input channel k by s[k] before quantizing it.
     public var inputScales: BlobRef?
+    /// i8 only, absent = 8: every value lies in ±(2^(bits−1) − 1), so a reader may hold the tensor
+    /// in `bits` bits a value. The bytes mean the same either way; a reader that ignores it is right.
+    public var bits: Int?
 
     public init(name: String, dtype: PackDType, shape: [Int], data: BlobRef, scales: BlobRef? = nil,
-                inputScales: BlobRef? = nil) {
+                inputScales: BlobRef? = nil, bits: Int? = nil) {
         self.name = name; self.dtype = dtype; self.shape = shape; self.data = data; self.scales = scales
-        self.inputScales = inputScales
+        self.inputScales = inputScales; self.bits = bits
     }
 }
 

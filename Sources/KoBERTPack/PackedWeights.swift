@@ -4,8 +4,8 @@ import KoBERTKernels
 import KoBERTModel
 
 /// The weights of a packed file as the encoder asks for them: int8 linears stay int8 (handed to
-/// the kernels' int8 operator), int8 word embeddings are dequantized one row at a time, and
-/// everything else (LayerNorm, biases, positions, small heads) is fp32.
+/// the kernels' int8 operator), int8 embedding tables stay int8 (or `bits` bits, bit-packed) and
+/// are dequantized one row at a time, and everything else (LayerNorm, biases, small heads) is fp32.
 ///
 /// A background thread decompresses tensors in the order the encoder asks for them, a few MB
 /// ahead, while the caller's thread repacks them into the kernels' layout. Each int8 payload is
@@ -108,6 +108,13 @@ public final class PackedWeights: WeightStore, @unchecked Sendable {
         case .float(let values):
             return FloatEmbeddingTable(values: values, rows: entry.shape[0], dim: entry.shape[1])
         case .int8(let values, let scales, _):
+            if let bits = entry.bits, bits < 8 {
+                guard let table = BitPackedEmbeddingTable(values: values, scales: scales, rows: entry.shape[0],
+                                                          dim: entry.shape[1], bits: bits) else {
+                    throw KoBERTError("\(source): tensor \(name) has values outside its \(bits)-bit range (file is corrupt)")
+                }
+                return table
+            }
             return Int8EmbeddingTable(values: values, scales: scales, rows: entry.shape[0], dim: entry.shape[1])
         }
     }
@@ -144,6 +151,9 @@ public final class PackedWeights: WeightStore, @unchecked Sendable {
     static func decode(_ entry: PackedTensorEntry, from file: PackFile) throws -> Payload {
         let what = "tensor \(entry.name)"
         let count = entry.shape.reduce(1, *)
+        if let bits = entry.bits, entry.dtype != .i8 || !(2...8).contains(bits) {
+            throw KoBERTError("\(file.path): tensor \(entry.name) is \(entry.dtype.rawValue) with bits \(bits); only i8 tensors of 2…8 bits are readable")
+        }
         switch entry.dtype {
         case .f32:
             guard entry.data.rawSize == count * 4 else { throw sizeError(entry, file) }

@@ -22,11 +22,43 @@ public struct QuantizationPlan: Sendable {
     /// BERT (all-MiniLM-L6-v2) it lifts the worst mean-pooled cosine from 0.988 to 0.996.
     public var smoothing: Float?
 
-    public init(mode: PackMode = .int8, keepFloat: [String] = [], smoothing: Float? = 0.5) {
-        self.mode = mode; self.keepFloat = keepFloat; self.smoothing = smoothing
+    /// Bits a value of the int8 word embeddings may use (4…8): fewer bits, a coarser grid per row,
+    /// which the runtime then keeps that narrow in memory and zstd stores in fewer bytes.
+    public var embeddingBits: Int
+
+    /// 6: on full-size DistilKoBERT it saves 1.5 MB of RSS and of file, with logits cosine 0.9993
+    /// (random weights) and NSMC / NER dev scores within 0.1 point of fp32; 5 bits fell below 0.999.
+    public static let defaultEmbeddingBits = 6
+
+    /// Bits a value of the int8 Linear weights may use (4…8). The kernels run them as int8 either
+    /// way; fewer bits only make the file smaller (zstd codes the narrower values in fewer bits).
+    public var linearBits: Int
+
+    /// 7 (with 6-bit embeddings): full-size DistilKoBERT packs into 21.4 MB instead of 24.2 MB at
+    /// logits cosine 0.99955 mean (random weights), NSMC 87.84 and NER 63.79 against fp32's 87.86 / 63.67.
+    public static let defaultLinearBits = 7
+
+    public init(mode: PackMode = .int8, keepFloat: [String] = [], smoothing: Float? = 0.5,
+                embeddingBits: Int = QuantizationPlan.defaultEmbeddingBits,
+                linearBits: Int = QuantizationPlan.defaultLinearBits) {
+        self.mode = mode; self.keepFloat = keepFloat; self.smoothing = smoothing; self.embeddingBits = embeddingBits
+        self.linearBits = linearBits
     }
 
     public static let wordEmbeddings = "embeddings.word_embeddings.weight"
+    public static let bitsRange = 4...8
+
+    /// An embedding table (word, position, token type): 2-D "embeddings.…_embeddings.weight".
+    public static func isEmbeddingTable(_ name: String, shape: [Int]) -> Bool {
+        shape.count == 2 && name.hasPrefix("embeddings.") && name.hasSuffix("_embeddings.weight")
+    }
+
+    /// The `bits` an i8 tensor is stored with, nil for the full 8.
+    public func bits(for name: String, shape: [Int]) -> Int? {
+        guard dtype(for: name, shape: shape) == .i8 else { return nil }
+        let bits = name == Self.wordEmbeddings ? embeddingBits : Self.isLinearWeight(name, shape: shape) ? linearBits : 8
+        return bits < 8 ? bits : nil
+    }
 
     /// A Linear's weight: 2-D, named "….weight", outside the embeddings.
     public static func isLinearWeight(_ name: String, shape: [Int]) -> Bool {
@@ -52,7 +84,8 @@ public struct QuantizationPlan: Sendable {
         case .fp32: return .f32
         case .fp16: return .f16
         case .int8:
-            if name == Self.wordEmbeddings && shape.count == 2 { return .i8 }
+            // Positions too: a 512 × 768 fp32 table is 1.5 MB resident, int8 per row loses nothing visible.
+            if Self.isEmbeddingTable(name, shape: shape) { return .i8 }
             if Self.isLinearWeight(name, shape: shape) {
                 return keepsFloat(linearPrefix: String(name.dropLast(".weight".count))) ? .f32 : .i8
             }

@@ -24,14 +24,15 @@ public enum Quantizer {
                             progress: (String) -> Void = { _ in }) throws -> [PackedTensorEntry] {
         let names = tensors.keys.sorted()
         var raws: [[UInt8]] = []
-        var layout: [(name: String, dtype: PackDType, shape: [Int], hasScales: Bool, hasInputScales: Bool)] = []
+        var layout: [(name: String, dtype: PackDType, shape: [Int], hasScales: Bool, hasInputScales: Bool, bits: Int?)] = []
         for (index, name) in names.enumerated() {
             let tensor = tensors[name]!
             let dtype = plan.dtype(for: name, shape: tensor.shape)
             let prefix = String(name.dropLast(".weight".count))
             let smoothing = dtype == .i8 && QuantizationPlan.isLinearWeight(name, shape: tensor.shape)
                 ? plan.smoothing.flatMap { alpha in activationMaxima[prefix].map { (alpha, $0) } } : nil
-            progress("[\(index + 1)/\(names.count)] \(dtype.rawValue)\(smoothing == nil ? "" : " smoothed") \(name) \(tensor.shape)")
+            let bits = plan.bits(for: name, shape: tensor.shape)
+            progress("[\(index + 1)/\(names.count)] \(dtype.rawValue)\(bits.map { " \($0)-bit" } ?? "")\(smoothing == nil ? "" : " smoothed") \(name) \(tensor.shape)")
             switch dtype {
             case .f32:
                 raws.append(tensor.data.withUnsafeBytes { Array($0) })
@@ -43,19 +44,24 @@ public enum Quantizer {
                 if let (alpha, maxima) = smoothing, maxima.count == columns {
                     let factors = KernelBridge.smoothingScales(activationMaxima: maxima, weight: tensor.data,
                                                                rows: rows, columns: columns, alpha: alpha)
-                    let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns,
-                                                                       inputScales: factors)
+                    let (values, scales) = bits.map { bits in
+                        // The same folding as the kernels' smoothed quantizer, then the narrower grid.
+                        var folded = tensor.data
+                        for o in 0..<rows { for k in 0..<columns { folded[o * columns + k] *= factors[k] } }
+                        return NarrowQuantizer.quantizePerRow(folded, rows: rows, columns: columns, bits: bits)
+                    } ?? KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns, inputScales: factors)
                     raws.append(values.withUnsafeBytes { Array($0) })
                     raws.append(scales.withUnsafeBytes { Array($0) })
                     raws.append(factors.withUnsafeBytes { Array($0) })
-                    layout.append((name, dtype, tensor.shape, true, true))
+                    layout.append((name, dtype, tensor.shape, true, true, bits))
                     continue
                 }
-                let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns)
+                let (values, scales) = bits.map { NarrowQuantizer.quantizePerRow(tensor.data, rows: rows, columns: columns, bits: $0) }
+                    ?? KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns)
                 raws.append(values.withUnsafeBytes { Array($0) })
                 raws.append(scales.withUnsafeBytes { Array($0) })
             }
-            layout.append((name, dtype, tensor.shape, dtype == .i8, false))
+            layout.append((name, dtype, tensor.shape, dtype == .i8, false, bits))
         }
         progress("compressing \(raws.count) blobs with zstd level \(writer.compressionLevel)")
         var refs = try writer.addBlobs(raws)[...]
@@ -64,7 +70,7 @@ public enum Quantizer {
             let scales = item.hasScales ? refs.removeFirst() : nil
             let inputScales = item.hasInputScales ? refs.removeFirst() : nil
             return PackedTensorEntry(name: item.name, dtype: item.dtype, shape: item.shape, data: data, scales: scales,
-                                     inputScales: inputScales)
+                                     inputScales: inputScales, bits: item.bits)
         }
     }
 

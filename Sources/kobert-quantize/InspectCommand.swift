@@ -26,6 +26,10 @@ struct InspectCommand: ParsableCommand {
                 let m = pack.manifest
                 let byType = Dictionary(grouping: m.tensors, by: \.dtype).mapValues(\.count)
                 print("\(file): format \(m.formatVersion), \(m.config.architecture.rawValue), task \(m.task), \(m.tensors.count) tensors \(byType.map { "\($0.key.rawValue)×\($0.value)" }.sorted().joined(separator: " ")), \(pack.fileSize) bytes")
+                let byBits = Dictionary(grouping: m.tensors.compactMap(\.bits), by: { $0 }).mapValues(\.count)
+                if !byBits.isEmpty {
+                    print("narrow i8 grids: " + byBits.sorted { $0.key < $1.key }.map { "\($0.key) bits ×\($0.value)" }.joined(separator: ", "))
+                }
                 if let q = m.quantization {
                     print(String(format: "%@: cosine mean %.6f worst %.6f", q.mode, q.meanCosine, q.worstCosine))
                 }

@@ -10,9 +10,10 @@ struct QuantizeCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Quantize a checkpoint folder into one packed model file (.kbt).",
         discussion: """
-        Linear weights become int8 with one scale per output channel, word
-        embeddings int8 with one scale per row; LayerNorm parameters, biases and
-        position embeddings stay fp32. Activations are quantized per token at run
+        Linear weights become int8 with one scale per output channel, embedding
+        tables (word, position, token type) int8 with one scale per row, word
+        embeddings on a 6-bit grid (--embedding-bits), Linears optionally narrower
+        (--linear-bits); LayerNorm parameters and biases stay fp32. Activations are quantized per token at run
         time. Outlier input channels of each Linear (common in trained BERTs) are
         tamed by SmoothQuant-style scaling fitted on the calibration text.
         The packed model is then run next to the fp32 checkpoint on the
@@ -69,11 +70,21 @@ struct QuantizeCommand: ParsableCommand {
     @Option(name: .customLong("zstd-level"), help: "zstd compression level (1…22).")
     var zstdLevel: Int = 12
 
+    @Option(name: .customLong("embedding-bits"),
+            help: "Bits per word-embedding value (4…8; 8 = plain int8): fewer make a smaller file and less memory at some fidelity; check the reported cosine.")
+    var embeddingBits: Int = QuantizationPlan.defaultEmbeddingBits
+
+    @Option(name: .customLong("linear-bits"),
+            help: "Bits per int8 Linear weight value (4…8; 8 = plain int8): fewer make a smaller file (memory and speed are unchanged) at some fidelity; check the reported cosine.")
+    var linearBits: Int = QuantizationPlan.defaultLinearBits
+
     func validate() throws {
         if fp16 && fp32 { throw ValidationError("--fp16 and --fp32 exclude each other") }
         if calibration != nil && calibrationIds != nil { throw ValidationError("give --calibration or --calibration-ids, not both") }
         if task != "auto" && Task(rawValue: task) == nil { throw ValidationError("--task must be auto, nsmc, ner, qa or embed") }
         if !(1...22).contains(zstdLevel) { throw ValidationError("--zstd-level must be 1…22") }
+        if !QuantizationPlan.bitsRange.contains(embeddingBits) { throw ValidationError("--embedding-bits must be 4…8") }
+        if !QuantizationPlan.bitsRange.contains(linearBits) { throw ValidationError("--linear-bits must be 4…8") }
         if !(0...1).contains(smoothing) { throw ValidationError("--smooth must be in 0…1") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -83,7 +94,8 @@ struct QuantizeCommand: ParsableCommand {
         var job = QuantizeJob(modelDirectory: modelDirectory, output: output)
         job.task = Task(rawValue: task)
         job.plan = QuantizationPlan(mode: fp32 ? .fp32 : fp16 ? .fp16 : .int8, keepFloat: keepFP32,
-                                    smoothing: noSmoothing ? nil : smoothing)
+                                    smoothing: noSmoothing ? nil : smoothing, embeddingBits: embeddingBits,
+                                    linearBits: linearBits)
         if let calibration { job.calibration = .textFile(calibration) }
         if let calibrationIds { job.calibration = .idsFile(calibrationIds) }
         if let tokenizer {

@@ -31,15 +31,19 @@ final class PackContainerTests: XCTestCase {
         XCTAssertEqual(file.manifest.config, PackSamples.config)
         XCTAssertEqual(file.manifest.task, "nsmc")
         XCTAssertEqual(file.manifest.tensors.map(\.name), written.tensors.map(\.name))
-        XCTAssertEqual(file.manifest.tensors.map(\.dtype), [.f32, .i8, .f32, .i8, .f32])
+        // Embedding tables (word and position) and Linears are int8; biases and LayerNorm stay fp32.
+        XCTAssertEqual(file.manifest.tensors.map(\.dtype), [.i8, .i8, .f32, .i8, .f32])
+        func narrow(_ bits: Int) -> Int? { bits < 8 ? bits : nil }
+        XCTAssertEqual(file.manifest.tensors.map(\.bits), [nil, narrow(QuantizationPlan.defaultEmbeddingBits), nil,
+                                                           narrow(QuantizationPlan.defaultLinearBits), nil])
         let tokenizer = try XCTUnwrap(file.manifest.tokenizer)
         XCTAssertEqual(try file.blobBytes(tokenizer.model, what: "model"), [1, 2, 3, 4])
         XCTAssertEqual(String(decoding: try file.blobBytes(tokenizer.vocab, what: "vocab"), as: UTF8.self), "[PAD]\n[UNK]\n")
         try file.verifyAll()
         // fp32 tensors come back bit for bit.
-        let positions = try XCTUnwrap(file.manifest.entry("embeddings.position_embeddings.weight"))
-        let raw = try file.blobBytes(positions.data, what: "positions")
-        XCTAssertEqual(raw, PackSamples.tensors["embeddings.position_embeddings.weight"]!.data.withUnsafeBytes { Array($0) })
+        let norm = try XCTUnwrap(file.manifest.entry("encoder.layer.0.output.LayerNorm.weight"))
+        let raw = try file.blobBytes(norm.data, what: "norm")
+        XCTAssertEqual(raw, PackSamples.tensors["encoder.layer.0.output.LayerNorm.weight"]!.data.withUnsafeBytes { Array($0) })
         // No temporary file is left next to the output.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path), ["m.kbt"])
     }

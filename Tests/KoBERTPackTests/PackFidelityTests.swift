@@ -25,6 +25,12 @@ final class PackFidelityTests: XCTestCase {
         try checkAllModels()
     }
 
+    /// The quantizer's defaults (7-bit Linears, 6-bit word embeddings): twice int8's grid step, so
+    /// a wider bound. Measured on these tiny models (hidden 32 or so): 0.015–0.051, int8 0.011–0.022.
+    func testDefaultNarrowGridsAgreeWithFP32ForEveryHead() throws {
+        try checkAllModels(bits: nil, bound: 0.08)
+    }
+
     /// Re-runs the agreement check in a child process with KOBERT_KERNEL forced (generic when this
     /// process runs AVX2, and the other way round), because the family is chosen once per process.
     func testInt8AgreesUnderEveryKernelFamily() throws {
@@ -60,6 +66,7 @@ final class PackFidelityTests: XCTestCase {
         guard let wanted = ProcessInfo.processInfo.environment["KOBERT_PACK_TEST_CHILD"] else { return }
         XCTAssertEqual(KernelFamily.active.rawValue, wanted)
         try checkAllModels()
+        try checkAllModels(bits: nil, bound: 0.08)
     }
 
     func testFP32PackReproducesTheFolder() throws {
@@ -86,7 +93,12 @@ final class PackFidelityTests: XCTestCase {
         XCTAssertEqual(dtypes["transformer.layer.1.ffn.lin1.weight"], .f32)
         XCTAssertEqual(dtypes["transformer.layer.0.ffn.lin1.weight"], .i8)
         XCTAssertEqual(dtypes["embeddings.word_embeddings.weight"], .i8)
-        XCTAssertEqual(dtypes["embeddings.position_embeddings.weight"], .f32)
+        XCTAssertEqual(dtypes["embeddings.position_embeddings.weight"], .i8)
+        func narrow(_ bits: Int) -> Int? { bits < 8 ? bits : nil }
+        XCTAssertEqual(file.manifest.entry("embeddings.word_embeddings.weight")?.bits, narrow(QuantizationPlan.defaultEmbeddingBits))
+        XCTAssertEqual(file.manifest.entry("transformer.layer.0.ffn.lin1.weight")?.bits, narrow(QuantizationPlan.defaultLinearBits))
+        XCTAssertNil(file.manifest.entry("embeddings.position_embeddings.weight")?.bits)
+        XCTAssertNil(file.manifest.entry("classifier.weight")?.bits)      // kept fp32
         XCTAssertEqual(summary.report.keptFloat.count, 8)
         // Outlier smoothing is on by default: int8 linears carry their input-channel factors.
         XCTAssertEqual(summary.report.smoothing, 0.5)
@@ -155,7 +167,7 @@ final class PackFidelityTests: XCTestCase {
 
     func testInt8EmbeddingRowsMatchTheReferenceQuantizer() throws {
         let scratch = ScratchFolder()
-        let path = try pack("distilbert-base-safetensors", to: scratch.file("e.kbt"))
+        let path = try pack("distilbert-base-safetensors", to: scratch.file("e.kbt"), embeddingBits: 8)
         let weights = try PackedWeights(path: path, threads: 1)
         let table = try weights.embedding("embeddings.word_embeddings")
         XCTAssertTrue(table is Int8EmbeddingTable)
@@ -171,16 +183,19 @@ final class PackFidelityTests: XCTestCase {
 
     // MARK: helpers
 
-    func checkAllModels() throws {
+    /// `bits` nil: the quantizer's defaults. `bound`: the relative L2 error allowed.
+    func checkAllModels(bits: (linears: Int, embeddings: Int)? = (8, 8), bound: Float = 0.05) throws {
         let scratch = ScratchFolder()
         for (folder, task) in Self.models {
-            let path = try pack(folder, to: scratch.file("\(folder).kbt"))
+            let path = try pack(folder, to: scratch.file("\(folder).kbt"),
+                                embeddingBits: bits?.embeddings ?? QuantizationPlan.defaultEmbeddingBits,
+                                linearBits: bits?.linears ?? QuantizationPlan.defaultLinearBits)
             let (want, got) = try compare(folder: folder, packed: path, task: task)
             let flatWant = want.flatMap { $0 }, flatGot = got.flatMap { $0 }
             var difference: Float = 0, norm: Float = 0
             for (a, b) in zip(flatWant, flatGot) { difference += (a - b) * (a - b); norm += a * a }
             let relative = (difference / max(norm, 1e-12)).squareRoot()
-            XCTAssertLessThan(relative, 0.05, "\(folder) [\(KernelFamily.active.rawValue)]: relative L2 error")
+            XCTAssertLessThan(relative, bound, "\(folder) [\(KernelFamily.active.rawValue)]: relative L2 error")
             if task == .nsmc {
                 for (a, b) in zip(want, got) {
                     let sorted = a.sorted(by: >)
@@ -194,9 +209,11 @@ final class PackFidelityTests: XCTestCase {
         }
     }
 
-    func pack(_ folder: String, to output: String, mode: PackMode = .int8) throws -> String {
+    func pack(_ folder: String, to output: String, mode: PackMode = .int8,
+              embeddingBits: Int = QuantizationPlan.defaultEmbeddingBits,
+              linearBits: Int = QuantizationPlan.defaultLinearBits) throws -> String {
         var job = QuantizeJob(modelDirectory: Self.checkpoints + "/" + folder, output: output)
-        job.plan = QuantizationPlan(mode: mode)
+        job.plan = QuantizationPlan(mode: mode, embeddingBits: embeddingBits, linearBits: linearBits)
         job.calibrationLimit = 4
         _ = try job.run()
         return output
