@@ -75,6 +75,23 @@ def mask_for_mlm(input_ids, vocab_size, mask_id, never_mask, probability=0.15):
     return masked, labels
 
 
+def concat_arrays(first, second, labels_second):
+    """Two TokenArrays as one (ids, offsets, labels), the second set's rows labelled `labels_second`."""
+    ids = np.concatenate([first["ids"], second["ids"]])
+    offsets = np.concatenate([first["offsets"], second["offsets"][1:] + first["offsets"][-1]])
+    labels = np.concatenate([first["labels"].astype(np.int8), np.full(len(second), labels_second, dtype=np.int8)])
+    return TokenArrays(arrays={"ids": ids, "offsets": offsets, "labels": labels})
+
+
+def select_rows(data, keep):
+    """The rows of a TokenArrays where the boolean array `keep` is set (ids and offsets only)."""
+    lengths = data.lengths[keep]
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(lengths)
+    pieces = [data["ids"][data.offsets[i]:data.offsets[i + 1]] for i in np.flatnonzero(keep)]
+    return TokenArrays(arrays={"ids": np.concatenate(pieces) if pieces else np.zeros(0, np.int16), "offsets": offsets})
+
+
 def bucketed_batches(lengths, batch_size, rng, chunk_batches=50):
     """Shuffle, sort by length inside chunks of ~50 batches, cut into batches, shuffle the batches."""
     order = rng.permutation(len(lengths))

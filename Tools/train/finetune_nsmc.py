@@ -1,13 +1,17 @@
-"""Stage 4: NSMC sentiment. DistilBertForSequenceClassification (negative / positive) on the distilled student,
-length-bucketed batches, dev accuracy after every epoch (the last epoch's model is kept: no selection on dev)."""
+"""NSMC sentiment, two stages sharing this file. `nsmc_teacher` fine-tunes the 12-layer teacher on the labelled
+reviews (GPU presets only); `nsmc` fine-tunes the distilled student (DistilBertForSequenceClassification,
+negative / positive) and, when a task teacher exists, distils it too: gold labels plus the teacher's soft
+predictions, over the labelled reviews and the unlabeled ones (never the dev reviews). Length-bucketed batches,
+dev accuracy after every epoch (the last epoch's model is kept: no selection on dev)."""
 import os
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from transformers import DistilBertForSequenceClassification
+from transformers import AutoModelForSequenceClassification
 
-from batching import TokenArrays, bucketed_batches, padded_batch
+from batching import TokenArrays, bucketed_batches, concat_arrays, padded_batch, select_rows
+from task_distill import distilled_loss, load_task_teacher, teacher_logits
 from train_utils import Schedule, adamw, autocast, log, progress_bar, read_json, seed_everything
 
 ID2LABEL = {0: "negative", 1: "positive"}
@@ -29,22 +33,33 @@ def accuracy(model, data, meta, max_length, device, batch_size=256):
     return 100.0 * correct / len(data)
 
 
-def run(cfg, pretok_dir, student_dir, out_dir, device):
-    stage = cfg["nsmc"]
+def training_rows(pretok_dir, with_unlabeled):
+    """The labelled train reviews, plus (for distillation) the unlabeled reviews labelled -1."""
+    train = TokenArrays(os.path.join(pretok_dir, "nsmc_train.npz"))
+    if not with_unlabeled:
+        return train
+    pretrain = TokenArrays(os.path.join(pretok_dir, "pretrain.npz"))
+    return concat_arrays(train, select_rows(pretrain, ~pretrain["is_wiki"]), -1)
+
+
+def run(cfg, pretok_dir, source_dir, out_dir, device, stage_key="nsmc", teacher_dir=None):
+    stage = cfg[stage_key]
     meta = read_json(os.path.join(pretok_dir, "meta.json"))
     rng = seed_everything(cfg["seed"] + 2)
-    model = DistilBertForSequenceClassification.from_pretrained(
-        student_dir, num_labels=2, id2label=ID2LABEL, label2id={v: k for k, v in ID2LABEL.items()}).to(device)
-    train = TokenArrays(os.path.join(pretok_dir, "nsmc_train.npz"))
+    model = AutoModelForSequenceClassification.from_pretrained(
+        source_dir, num_labels=2, id2label=ID2LABEL, label2id={v: k for k, v in ID2LABEL.items()}).to(device)
+    teacher = load_task_teacher(teacher_dir, False, device)
+    train = training_rows(pretok_dir, teacher is not None and stage.get("unlabeled", False))
     dev = TokenArrays(os.path.join(pretok_dir, "nsmc_dev.npz"))
     labels = torch.from_numpy(train["labels"].astype("int64"))
     per_epoch = -(-len(train) // stage["batch"])
     optimizer = adamw(model, stage["lr"], betas=(0.9, 0.999), eps=1e-8)
     schedule = Schedule(optimizer, stage["lr"], stage["warmup"], per_epoch * stage["epochs"], stage["time_budget_s"])
-    log(f"nsmc: {len(train)} train, {len(dev)} dev, {stage['epochs']} epochs x {per_epoch} steps, lr {stage['lr']}")
+    log(f"{stage_key}: {type(model).__name__}, {len(train)} train rows ({int((labels >= 0).sum())} labelled), {len(dev)} dev, "
+        f"{stage['epochs']} epochs x {per_epoch} steps, lr {stage['lr']}" + (f", distilling {teacher_dir}" if teacher else ""))
 
     model.train()
-    bar = progress_bar(per_epoch * stage["epochs"], "nsmc")
+    bar = progress_bar(per_epoch * stage["epochs"], stage_key)
     curve, done = [], False
     for epoch in range(stage["epochs"]):
         for rows in bucketed_batches(train.lengths, stage["batch"], rng):
@@ -52,9 +67,14 @@ def run(cfg, pretok_dir, student_dir, out_dir, device):
                 done = True
                 break
             batch = padded_batch(train, rows, stage["max_length"], meta["cls_id"], meta["sep_id"], meta["pad_id"])
+            gold = labels[rows].to(device)
             with autocast(device):
                 logits = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
-            loss = F.cross_entropy(logits.float(), labels[rows].to(device))
+            if teacher is None:
+                loss = F.cross_entropy(logits.float(), gold)
+            else:
+                loss = distilled_loss(logits, teacher_logits(teacher, batch, device, autocast), gold,
+                                      stage["kd_temperature"], stage["kd_alpha_hard"])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -62,10 +82,11 @@ def run(cfg, pretok_dir, student_dir, out_dir, device):
             bar.update(1)
         dev_accuracy = accuracy(model, dev, meta, stage["max_length"], device)
         curve.append({"epoch": round(schedule.step / per_epoch, 2), "s": round(schedule.elapsed(), 1), "dev_accuracy": round(dev_accuracy, 2)})
-        log(f"nsmc epoch {curve[-1]['epoch']}: dev accuracy {dev_accuracy:.2f} ({schedule.elapsed():.0f}s)")
+        log(f"{stage_key} epoch {curve[-1]['epoch']}: dev accuracy {dev_accuracy:.2f} ({schedule.elapsed():.0f}s)")
         if done:
             break
     bar.close()
     model.save_pretrained(out_dir)
     return model, {"steps": schedule.step, "stopped_by": schedule.stopped_by, "train_s": round(schedule.elapsed(), 1), "dev_accuracy": curve[-1]["dev_accuracy"],
-                   "curve": curve, "train": len(train), "dev": len(dev)}
+                   "curve": curve, "train": len(train), "labelled": int((labels >= 0).sum()), "dev": len(dev),
+                   "distilled_from": teacher_dir if teacher else None}

@@ -1,0 +1,39 @@
+"""Task distillation: a fine-tuned teacher's soft predictions as extra targets for the student (DistilBERT's and
+TinyBERT's second stage). Rows without a gold label (unlabeled reviews) learn from the teacher alone."""
+import torch
+import torch.nn.functional as F
+from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
+
+
+def load_task_teacher(folder, token_level, device):
+    """The fine-tuned teacher, frozen, or None when the preset trained none (the CPU recipe)."""
+    if not folder:
+        return None
+    kind = AutoModelForTokenClassification if token_level else AutoModelForSequenceClassification
+    teacher = kind.from_pretrained(folder).to(device).eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher
+
+
+def distilled_loss(student_logits, teacher_logits, labels, temperature, alpha_hard, ignore=-100):
+    """(1 - alpha_hard) * KL(teacher || student at T) * T^2 over rows/positions that count, plus alpha_hard * cross
+    entropy over those with a gold label. Labels: -100 = position does not count (padding, later word pieces),
+    -1 = counts for the teacher term only (unlabeled row). Written without boolean indexing: no GPU sync."""
+    classes = student_logits.shape[-1]
+    s = student_logits.float().reshape(-1, classes)
+    t = teacher_logits.float().reshape(-1, classes)
+    labels = labels.reshape(-1)
+    counts = (labels != ignore).float()
+    gold = (labels >= 0).float()
+    kl = F.kl_div(F.log_softmax(s / temperature, -1), F.softmax(t / temperature, -1), reduction="none").sum(-1)
+    soft = (kl * counts).sum() / counts.sum().clamp(min=1.0) * temperature * temperature
+    ce = F.cross_entropy(s, labels.clamp(min=0), reduction="none")
+    hard = (ce * gold).sum() / gold.sum().clamp(min=1.0)
+    return (1.0 - alpha_hard) * soft + alpha_hard * hard
+
+
+@torch.no_grad()
+def teacher_logits(teacher, batch, device, autocast):
+    with autocast(device):
+        return teacher(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
