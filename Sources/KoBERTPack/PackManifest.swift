@@ -171,6 +171,10 @@ enum PackFormat {
             guard CRC32C.checksum(Array(bytes[0..<48])) == bytes.readLittleEndian(UInt32.self, at: 48) else {
                 throw KoBERTError("\(file): header checksum mismatch (file is corrupt)")
             }
+            // The padding lies outside the header CRC; requiring zeros keeps every header byte checked.
+            guard bytes[52..<PackFormat.headerSize].allSatisfy({ $0 == 0 }) else {
+                throw KoBERTError("\(file): header padding (bytes 52..<64) is not zero (file is corrupt)")
+            }
             return Header(version: version,
                           manifestLength: bytes.readLittleEndian(UInt64.self, at: 16),
                           manifestCRC: bytes.readLittleEndian(UInt32.self, at: 24),

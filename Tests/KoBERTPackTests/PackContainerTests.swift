@@ -86,6 +86,19 @@ final class PackContainerTests: XCTestCase {
         assertOpenFails(path, containing: "manifest checksum mismatch")
     }
 
+    func testEveryHeaderByteIsChecked() throws {
+        let scratch = ScratchFolder()
+        let path = scratch.file("m.kbt")
+        try PackSamples.writePack(to: path)
+        let original = try [UInt8].readFile(path)
+        for offset in 12..<PackFormat.headerSize {   // magic and version have their own messages
+            var bytes = original
+            bytes[offset] ^= 0x10
+            try bytes.writeFile(path)
+            assertOpenFails(path, containing: offset < 52 ? "header checksum mismatch" : "header padding")
+        }
+    }
+
     func testTruncatedFileIsRefused() throws {
         let scratch = ScratchFolder()
         let path = scratch.file("m.kbt")
