@@ -11,10 +11,12 @@ struct QuantizeCommand: ParsableCommand {
         abstract: "Quantize a checkpoint folder into one packed model file (.kbt).",
         discussion: """
         Linear weights become int8 with one scale per output channel, embedding
-        tables (word, position, token type) int8 with one scale per row, word
-        embeddings on a 6-bit grid (--embedding-bits), Linears optionally narrower
-        (--linear-bits); LayerNorm parameters and biases stay fp32. Activations are quantized per token at run
-        time. Outlier input channels of each Linear (common in trained BERTs) are
+        tables (word, position, token type) int8 with one scale per row. By
+        default the Linears use a 7-bit grid (--linear-bits) and the word
+        embeddings a 6-bit grid (--embedding-bits): a smaller file at a small
+        fidelity cost (FORMAT.md); 8 and 8 give plain int8. LayerNorm parameters
+        and biases stay fp32. Activations are quantized per token at run time.
+        Outlier input channels of each Linear (common in trained BERTs) are
         tamed by SmoothQuant-style scaling fitted on the calibration text.
         The packed model is then run next to the fp32 checkpoint on the
         calibration text; the agreement is stored in the file and printed.
