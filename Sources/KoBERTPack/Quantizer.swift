@@ -44,20 +44,15 @@ public enum Quantizer {
                 if let (alpha, maxima) = smoothing, maxima.count == columns {
                     let factors = KernelBridge.smoothingScales(activationMaxima: maxima, weight: tensor.data,
                                                                rows: rows, columns: columns, alpha: alpha)
-                    let (values, scales) = bits.map { bits in
-                        // The same folding as the kernels' smoothed quantizer, then the narrower grid.
-                        var folded = tensor.data
-                        for o in 0..<rows { for k in 0..<columns { folded[o * columns + k] *= factors[k] } }
-                        return NarrowQuantizer.quantizePerRow(folded, rows: rows, columns: columns, bits: bits)
-                    } ?? KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns, inputScales: factors)
+                    let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns,
+                                                                       inputScales: factors, bits: bits ?? 8)
                     raws.append(values.withUnsafeBytes { Array($0) })
                     raws.append(scales.withUnsafeBytes { Array($0) })
                     raws.append(factors.withUnsafeBytes { Array($0) })
                     layout.append((name, dtype, tensor.shape, true, true, bits))
                     continue
                 }
-                let (values, scales) = bits.map { NarrowQuantizer.quantizePerRow(tensor.data, rows: rows, columns: columns, bits: $0) }
-                    ?? KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns)
+                let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns, bits: bits ?? 8)
                 raws.append(values.withUnsafeBytes { Array($0) })
                 raws.append(scales.withUnsafeBytes { Array($0) })
             }

@@ -10,7 +10,7 @@ import KoBERTModel
 final class NarrowEmbeddingTests: XCTestCase {
     func testEightBitsIsTheInt8Rule() {
         let table = PackSamples.tensor([7, 13], seed: 9).data
-        let narrow = NarrowQuantizer.quantizePerRow(table, rows: 7, columns: 13, bits: 8)
+        let narrow = Int8Quantizer.quantizePerRow(table, rows: 7, dim: 13, bits: 8)
         let reference = Int8Quantizer.quantizePerRow(table, rows: 7, dim: 13)
         XCTAssertEqual(narrow.values, reference.values)
         XCTAssertEqual(narrow.scales, reference.scales)
@@ -24,7 +24,7 @@ final class NarrowEmbeddingTests: XCTestCase {
             for c in 0..<dim { data[3 * dim + c] = 0 }           // an all-zero row: scale 0, values 0
             for bits in 2...7 {
                 let limit = Int8((1 << (bits - 1)) - 1)
-                let (values, scales) = NarrowQuantizer.quantizePerRow(data, rows: rows, columns: dim, bits: bits)
+                let (values, scales) = Int8Quantizer.quantizePerRow(data, rows: rows, dim: dim, bits: bits)
                 XCTAssertTrue(values.allSatisfy { abs($0) <= limit }, "\(bits) bits")
                 XCTAssertTrue(values.contains(limit) || values.contains(-limit), "\(bits) bits: the row maximum uses the full range")
                 XCTAssertEqual(scales[3], 0)
@@ -59,7 +59,7 @@ final class NarrowEmbeddingTests: XCTestCase {
             XCTAssertTrue(bits < 8 ? table is BitPackedEmbeddingTable : table is Int8EmbeddingTable, "\(bits) bits")
             XCTAssertTrue(try weights.embedding("embeddings.position_embeddings") is Int8EmbeddingTable)
             // Rows hold the narrow rule's values; `tensor` (what a reader ignoring `bits` sees) agrees.
-            let (values, scales) = NarrowQuantizer.quantizePerRow(words.data, rows: table.rows, columns: table.dim, bits: bits)
+            let (values, scales) = Int8Quantizer.quantizePerRow(words.data, rows: table.rows, dim: table.dim, bits: bits)
             let dense = try weights.tensor("embeddings.word_embeddings.weight")
             var row = [Float](repeating: 0, count: table.dim)
             for r in 0..<table.rows {

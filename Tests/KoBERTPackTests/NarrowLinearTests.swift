@@ -1,5 +1,6 @@
 import XCTest
 import KoBERTCore
+import KoBERTKernels
 import KoBERTModel
 @testable import KoBERTPack
 
@@ -44,7 +45,7 @@ final class NarrowLinearTests: XCTestCase {
                 ?? [1, 1, 1, 1]
             var folded = weight.data
             for o in 0..<4 { for k in 0..<4 { folded[o * 4 + k] *= factors[k] } }
-            let want = NarrowQuantizer.quantizePerRow(folded, rows: 4, columns: 4, bits: 4)
+            let want = Int8Quantizer.quantizePerRow(folded, rows: 4, dim: 4, bits: 4)
             XCTAssertEqual(values, want.values)
             XCTAssertEqual(scales, want.scales)
             // The runtime takes it as any int8 Linear.

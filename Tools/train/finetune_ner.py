@@ -7,12 +7,11 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from transformers import AutoModelForTokenClassification
 
 from batching import IGNORE, TokenArrays, bucketed_batches, padded_batch
 from entity_f1 import entity_scores
-from task_distill import distilled_loss, load_task_teacher, teacher_logits
+from task_distill import load_task_teacher, task_loss
 from train_utils import Schedule, adamw, autocast, log, progress_bar, read_json, seed_everything
 
 
@@ -68,11 +67,7 @@ def run(cfg, pretok_dir, source_dir, out_dir, device, stage_key="ner", teacher_d
             with autocast(device):
                 logits = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
             gold = batch["labels"].to(device)
-            if teacher is None:
-                loss = F.cross_entropy(logits.float().view(-1, logits.shape[-1]), gold.view(-1), ignore_index=IGNORE)
-            else:
-                loss = distilled_loss(logits, teacher_logits(teacher, batch, device, autocast), gold,
-                                      stage["kd_temperature"], stage["kd_alpha_hard"], IGNORE)
+            loss = task_loss(logits, gold, teacher, batch, device, stage, IGNORE)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -7,11 +7,10 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from transformers import AutoModelForSequenceClassification
 
 from batching import TokenArrays, bucketed_batches, concat_arrays, padded_batch, select_rows
-from task_distill import distilled_loss, load_task_teacher, teacher_logits
+from task_distill import load_task_teacher, task_loss
 from train_utils import Schedule, adamw, autocast, log, progress_bar, read_json, seed_everything
 
 ID2LABEL = {0: "negative", 1: "positive"}
@@ -70,11 +69,7 @@ def run(cfg, pretok_dir, source_dir, out_dir, device, stage_key="nsmc", teacher_
             gold = labels[rows].to(device)
             with autocast(device):
                 logits = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
-            if teacher is None:
-                loss = F.cross_entropy(logits.float(), gold)
-            else:
-                loss = distilled_loss(logits, teacher_logits(teacher, batch, device, autocast), gold,
-                                      stage["kd_temperature"], stage["kd_alpha_hard"])
+            loss = task_loss(logits, gold, teacher, batch, device, stage)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -4,6 +4,8 @@ import torch
 import torch.nn.functional as F
 from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
 
+from train_utils import autocast
+
 
 def load_task_teacher(folder, token_level, device):
     """The fine-tuned teacher, frozen, or None when the preset trained none (the CPU recipe)."""
@@ -33,7 +35,11 @@ def distilled_loss(student_logits, teacher_logits, labels, temperature, alpha_ha
     return (1.0 - alpha_hard) * soft + alpha_hard * hard
 
 
-@torch.no_grad()
-def teacher_logits(teacher, batch, device, autocast):
-    with autocast(device):
-        return teacher(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
+def task_loss(logits, gold, teacher, batch, device, stage, ignore=-100):
+    """The fine-tuning loss of both tasks: plain cross entropy without a task teacher, else `distilled_loss`
+    against the teacher's logits on the same batch."""
+    if teacher is None:
+        return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), gold.reshape(-1), ignore_index=ignore)
+    with torch.no_grad(), autocast(device):
+        soft = teacher(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
+    return distilled_loss(logits, soft, gold, stage["kd_temperature"], stage["kd_alpha_hard"], ignore)
