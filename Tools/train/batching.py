@@ -57,6 +57,20 @@ class PackedCorpus:
         out[:, 1:] = stream[: rows * body].view(rows, body)
         return out
 
+    @property
+    def rows_per_epoch(self):
+        return self.total // (self.length - 1)
+
+    def batches(self, batch_size, generator, schedule):
+        """Shuffled batches of rows, packed afresh each epoch, until `schedule.next()` says the stage is over."""
+        while True:
+            rows = self.epoch(generator)
+            order = torch.randperm(len(rows), generator=generator).to(self.device)
+            for start in range(0, len(rows) - batch_size + 1, batch_size):
+                if not schedule.next():
+                    return
+                yield rows[order[start:start + batch_size]]
+
 
 def mask_for_mlm(input_ids, vocab_size, mask_id, never_mask, probability=0.15):
     """BERT's dynamic masking: 15 % of maskable pieces are predicted; of those 80 % become [MASK], 10 % a random

@@ -78,43 +78,37 @@ def run(cfg, pretok_dir, teacher_dir, out_dir, device, teacher_layers=None):
 
     student.train()
     bar = progress_bar(stage["max_steps"], "distill")
-    sums, history, done, rows_seen = [], [], False, 0
-    while not done:
-        rows = packed.epoch(generator)
-        order = torch.randperm(len(rows), generator=generator).to(device)
-        for start in range(0, len(rows) - stage["batch"] + 1, stage["batch"]):
-            if not schedule.next():
-                done = True
-                break
-            inputs, labels = mask_for_mlm(rows[order[start:start + stage["batch"]]], meta["vocab_size"], meta["mask_id"], never_mask)
-            with autocast(device):
-                with torch.no_grad():
-                    t_hidden = teacher.bert(input_ids=inputs).last_hidden_state
-                    t_logits = teacher.cls(t_hidden)
-                s_hidden = student.distilbert(input_ids=inputs).last_hidden_state
-                s_logits = student_logits(student, s_hidden)
-            vocab, dim = s_logits.shape[-1], s_hidden.shape[-1]
-            loss_ce = F.kl_div(F.log_softmax(s_logits.float().view(-1, vocab) / T, dim=-1),
-                               F.softmax(t_logits.float().view(-1, vocab) / T, dim=-1), reduction="batchmean") * T * T
-            picked = labels != -100
-            loss_mlm = F.cross_entropy(s_logits[picked].float(), labels[picked])
-            s_flat, t_flat = s_hidden.float().view(-1, dim), t_hidden.float().view(-1, dim)
-            loss_cos = F.cosine_embedding_loss(s_flat, t_flat, torch.ones(len(s_flat), device=device))
-            loss = stage["alpha_ce"] * loss_ce + stage["alpha_mlm"] * loss_mlm + stage["alpha_cos"] * loss_cos
-            if not torch.isfinite(loss):   # one bad batch must not poison the weights
-                log(f"step {schedule.step}: non-finite loss, batch skipped")
-                continue
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-            optimizer.step()
-            sums.append(torch.stack([loss.detach(), loss_ce.detach(), loss_mlm.detach(), loss_cos.detach()]))
-            rows_seen += stage["batch"]
-            bar.update(1)
-            if schedule.step % 100 == 0:
-                history.append(_point(schedule, sums))
-                sums = []
-                log(f"distill step {schedule.step} " + " ".join(f"{k} {v}" for k, v in history[-1].items() if k != "step"))
+    sums, history, rows_seen = [], [], 0
+    for batch in packed.batches(stage["batch"], generator, schedule):
+        inputs, labels = mask_for_mlm(batch, meta["vocab_size"], meta["mask_id"], never_mask)
+        with autocast(device):
+            with torch.no_grad():
+                t_hidden = teacher.bert(input_ids=inputs).last_hidden_state
+                t_logits = teacher.cls(t_hidden)
+            s_hidden = student.distilbert(input_ids=inputs).last_hidden_state
+            s_logits = student_logits(student, s_hidden)
+        vocab, dim = s_logits.shape[-1], s_hidden.shape[-1]
+        loss_ce = F.kl_div(F.log_softmax(s_logits.float().view(-1, vocab) / T, dim=-1),
+                           F.softmax(t_logits.float().view(-1, vocab) / T, dim=-1), reduction="batchmean") * T * T
+        picked = labels != -100
+        loss_mlm = F.cross_entropy(s_logits[picked].float(), labels[picked])
+        s_flat, t_flat = s_hidden.float().view(-1, dim), t_hidden.float().view(-1, dim)
+        loss_cos = F.cosine_embedding_loss(s_flat, t_flat, torch.ones(len(s_flat), device=device))
+        loss = stage["alpha_ce"] * loss_ce + stage["alpha_mlm"] * loss_mlm + stage["alpha_cos"] * loss_cos
+        if not torch.isfinite(loss):   # one bad batch must not poison the weights
+            log(f"step {schedule.step}: non-finite loss, batch skipped")
+            continue
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+        optimizer.step()
+        sums.append(torch.stack([loss.detach(), loss_ce.detach(), loss_mlm.detach(), loss_cos.detach()]))
+        rows_seen += stage["batch"]
+        bar.update(1)
+        if schedule.step % 100 == 0:
+            history.append(_point(schedule, sums))
+            sums = []
+            log(f"distill step {schedule.step} " + " ".join(f"{k} {v}" for k, v in history[-1].items() if k != "step"))
     bar.close()
     if sums:
         history.append(_point(schedule, sums))

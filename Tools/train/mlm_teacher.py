@@ -30,44 +30,36 @@ def run(cfg, pretok_dir, out_dir, device):
 
     model.train()
     bar = progress_bar(stage["max_steps"], "teacher")
-    losses, history, epoch, rows_seen, done = [], [], 0, 0, False
-    while not done:
-        rows = packed.epoch(generator)
-        order = torch.randperm(len(rows), generator=generator).to(device)
-        for start in range(0, len(rows) - stage["batch"] + 1, stage["batch"]):
-            if not schedule.next():
-                done = True
-                break
-            batch = rows[order[start:start + stage["batch"]]]
-            inputs, labels = mask_for_mlm(batch, meta["vocab_size"], meta["mask_id"], never_mask)
-            with autocast(device):
-                hidden = model.bert(input_ids=inputs).last_hidden_state
-                picked = labels != -100
-                logits = model.cls(hidden[picked])
-            loss = F.cross_entropy(logits.float(), labels[picked])
-            if not torch.isfinite(loss):   # one bad batch must not poison the weights
-                log(f"step {schedule.step}: non-finite loss, batch skipped")
-                continue
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            losses.append(loss.detach())
-            rows_seen += len(batch)
-            bar.update(1)
-            if schedule.step % 100 == 0:
-                mean = torch.stack(losses).mean().item()
-                losses = []
-                history.append({"step": schedule.step, "s": round(schedule.elapsed(), 1), "mlm_loss": round(mean, 4)})
-                log(f"teacher step {schedule.step} epoch {epoch} loss {mean:.3f} lr {optimizer.param_groups[0]['lr']:.2e} "
-                    f"{schedule.elapsed():.0f}s")
-        epoch += 1
+    losses, history, rows_seen = [], [], 0
+    for batch in packed.batches(stage["batch"], generator, schedule):
+        inputs, labels = mask_for_mlm(batch, meta["vocab_size"], meta["mask_id"], never_mask)
+        with autocast(device):
+            hidden = model.bert(input_ids=inputs).last_hidden_state
+            picked = labels != -100
+            logits = model.cls(hidden[picked])
+        loss = F.cross_entropy(logits.float(), labels[picked])
+        if not torch.isfinite(loss):   # one bad batch must not poison the weights
+            log(f"step {schedule.step}: non-finite loss, batch skipped")
+            continue
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        losses.append(loss.detach())
+        rows_seen += len(batch)
+        bar.update(1)
+        if schedule.step % 100 == 0:
+            mean = torch.stack(losses).mean().item()
+            losses = []
+            history.append({"step": schedule.step, "s": round(schedule.elapsed(), 1), "mlm_loss": round(mean, 4)})
+            log(f"teacher step {schedule.step} epoch {rows_seen / packed.rows_per_epoch:.2f} loss {mean:.3f} lr {optimizer.param_groups[0]['lr']:.2e} "
+                f"{schedule.elapsed():.0f}s")
     bar.close()
     if losses:
         history.append({"step": schedule.step, "s": round(schedule.elapsed(), 1),
                         "mlm_loss": round(torch.stack(losses).mean().item(), 4)})
     model.save_pretrained(out_dir)
-    summary = {"steps": schedule.step, "stopped_by": schedule.stopped_by, "epochs": round(rows_seen / len(rows), 2), "rows": rows_seen,
+    summary = {"steps": schedule.step, "stopped_by": schedule.stopped_by, "epochs": round(rows_seen / packed.rows_per_epoch, 2), "rows": rows_seen,
                "pieces": rows_seen * cfg["pack_length"], "parameters": params, "train_s": round(schedule.elapsed(), 1),
                "final_mlm_loss": history[-1]["mlm_loss"] if history else None, "loss_curve": history}
     log(f"teacher done: {summary['steps']} steps, {summary['epochs']} epochs, loss {summary['final_mlm_loss']}")
