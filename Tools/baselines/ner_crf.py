@@ -57,6 +57,26 @@ def sentence_features(words):
     return features
 
 
+def train_crf(sentences, path, c1=0.05, c2=0.05, iterations=200):
+    """Fits the baseline CRF on (words, tags) pairs, writes it to `path` and returns a tagger on it."""
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for words, tags in sentences:
+        trainer.append(sentence_features(words), tags)
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations, "feature.possible_transitions": True})
+    trainer.train(path)
+    tagger = pycrfsuite.Tagger()
+    tagger.open(path)
+    return tagger
+
+
+def tag_marginals(tagger, words, tags):
+    """P(tag | sentence) of every word (rows) over `tags` (columns, the model's label order); tags the CRF never
+    saw get 0 (a list of lists, so this module needs no numpy)."""
+    tagger.set(sentence_features(words))
+    known = set(tagger.labels())
+    return [[tagger.marginal(tag, i) if tag in known else 0.0 for tag in tags] for i in range(len(words))]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=DEFAULT_DATA)
@@ -69,14 +89,7 @@ def main():
 
     started = time.time()
     train, dev = ner_split(args.data)
-    trainer = pycrfsuite.Trainer(verbose=False)
-    for words, tags in train:
-        trainer.append(sentence_features(words), tags)
-    trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
-                        "feature.possible_transitions": True})
-    trainer.train(args.model)
-    tagger = pycrfsuite.Tagger()
-    tagger.open(args.model)
+    tagger = train_crf(train, args.model, args.c1, args.c2, args.iterations)
     predicted = [tagger.tag(sentence_features(words)) for words, _ in dev]
     scores = entity_scores([tags for _, tags in dev], predicted)
     result = {"baseline": "word-feature CRF (CRFsuite)", "ner_dev_entity_f1": round(scores["f1"], 2),

@@ -11,9 +11,17 @@ import time
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "train"))
 from shared_data import DEFAULT_DATA, nsmc  # noqa: E402
+
+
+def tfidf_logreg(c=2.0):
+    """The baseline model, unfitted: texts in, P(negative), P(positive) out (also the n-gram half of
+    Tools/train/ngram_kd.py's teacher)."""
+    return make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 4), min_df=2, sublinear_tf=True),
+                         LogisticRegression(C=c, max_iter=2000))
 
 
 def main():
@@ -26,14 +34,11 @@ def main():
     started = time.time()
     train_texts, train_labels = nsmc(args.data, "train")
     dev_texts, dev_labels = nsmc(args.data, "dev")
-    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), min_df=2, sublinear_tf=True)
-    train_features = vectorizer.fit_transform(train_texts)
-    classifier = LogisticRegression(C=args.c, max_iter=2000)
-    classifier.fit(train_features, train_labels)
-    predicted = classifier.predict(vectorizer.transform(dev_texts))
+    model = tfidf_logreg(args.c).fit(train_texts, train_labels)
+    predicted = model.predict(dev_texts)
     accuracy = 100.0 * sum(int(p == g) for p, g in zip(predicted, dev_labels)) / len(dev_labels)
     result = {"baseline": "char 1-4-gram tf-idf + logistic regression", "nsmc_dev_accuracy": round(accuracy, 2),
-              "features": train_features.shape[1], "train": len(train_texts), "dev": len(dev_texts),
+              "features": len(model[0].vocabulary_), "train": len(train_texts), "dev": len(dev_texts),
               "wall_s": round(time.time() - started, 1)}
     print(json.dumps(result))
     if args.json:

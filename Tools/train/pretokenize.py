@@ -80,9 +80,8 @@ def run(data, tokenizer_dir, out_dir, limit=None):
     tag_ids = {t: i for i, t in enumerate(tags)}
 
     # Pretraining text never includes NSMC dev reviews nor NER dev sentences, so dev scores stay clean.
-    dev_reviews = {" ".join(t.split()) for t in nsmc_dev_texts}
     all_reviews = shared_data.unlabeled_reviews(data)
-    kept_reviews = [r for r in all_reviews if " ".join(r.split()) not in dev_reviews]
+    kept_reviews = shared_data.reviews_without(all_reviews, nsmc_dev_texts)
     wiki = shared_data.korquad_contexts(data) + [" ".join(words) for words, _ in ner_train]
     reviews, wiki = cut(kept_reviews), cut(wiki)
     review_ids = encode_texts(tokenizer, reviews, "pretrain reviews")

@@ -2,6 +2,7 @@
 import json
 import os
 import random
+import re
 import subprocess
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,6 +33,13 @@ def nsmc(data, split):
 
 def unlabeled_reviews(data):
     return read_zst_lines(os.path.join(data, "nsmc", "unlabeled.txt.zst"))
+
+
+def reviews_without(reviews, excluded_texts):
+    """`reviews` minus those equal (up to whitespace) to one of `excluded_texts`, order kept: the unlabeled
+    reviews with the NSMC dev reviews taken out (pretraining and distillation rows, in pretrain.npz's order)."""
+    excluded = {" ".join(t.split()) for t in excluded_texts}
+    return [r for r in reviews if " ".join(r.split()) not in excluded]
 
 
 def ner_tags(data):
@@ -73,3 +81,15 @@ def korquad_contexts(data):
                 seen.add(context)
                 contexts.append(context)
     return contexts
+
+
+def korquad_sentences(data, min_words=4, max_words=50):
+    """The KorQuAD paragraphs cut into sentences (after . ! ?), as word lists: unlabeled Wikipedia text, rich in
+    names, places and dates, for the NER distillation pass (Tools/train/crf_kd.py)."""
+    sentences = []
+    for context in korquad_contexts(data):
+        for sentence in re.split(r"(?<=[.!?])\s+", context):
+            words = sentence.split()
+            if min_words <= len(words) <= max_words:
+                sentences.append(words)
+    return sentences
