@@ -31,7 +31,7 @@ from export import export_folder  # noqa: E402
 from finetune_ner import entity_f1  # noqa: E402
 from ner_crf import tag_marginals, train_crf  # noqa: E402
 from pretokenize import load_tokenizer, ner_arrays  # noqa: E402
-from task_distill import distilled_loss  # noqa: E402
+from task_distill import add_pass_options, distilled_loss  # noqa: E402
 from train_utils import Schedule, adamw, log, progress_bar, seed_everything, write_json  # noqa: E402
 
 
@@ -101,18 +101,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source_dir", help="a fine-tuned NER folder (DistilBertForTokenClassification)")
     parser.add_argument("out_dir")
-    parser.add_argument("--data", default=shared_data.DEFAULT_DATA)
-    parser.add_argument("--work", default=os.path.join(shared_data.REPO, ".build-train", "crf-kd"), help="CRF model files")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=3e-5)
-    parser.add_argument("--warmup", type=float, default=0.1)
-    parser.add_argument("--temperature", type=float, default=2.0)
-    parser.add_argument("--alpha-hard", type=float, default=0.5)
-    parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data", default=shared_data.DEFAULT_DATA, help="the shared data folder (default: %(default)s)")
+    parser.add_argument("--work", default=os.path.join(shared_data.REPO, ".build-train", "crf-kd"), help="where the CRF model files go (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=3, help="passes over train + unlabeled sentences (default: %(default)s)")
+    add_pass_options(parser, batch=32, warmup=0.1, max_length=128)
     parser.add_argument("--limit", type=int, default=None, help="cut every sentence set to this many (a quick check, not a model)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

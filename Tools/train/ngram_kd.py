@@ -24,26 +24,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "baselines"))
 import shared_data  # noqa: E402
-from batching import TokenArrays, bucketed_batches, padded_batch  # noqa: E402
+from batching import TokenArrays, bucketed_batches, concat_arrays, padded_batch  # noqa: E402
 from export import export_folder  # noqa: E402
 from nsmc_tfidf_logreg import tfidf_logreg  # noqa: E402
-from task_distill import distilled_loss  # noqa: E402
+from task_distill import add_pass_options, distilled_loss  # noqa: E402
 from train_utils import Schedule, adamw, log, progress_bar, read_json, seed_everything, write_json  # noqa: E402
 
 
-def rows_of(data, rows, labels):
-    """A TokenArrays holding `rows` of `data` in that order, with the given labels."""
+def rows_of(data, rows, labels=None):
+    """A TokenArrays holding `rows` of `data` in that order (with `labels`, when given)."""
     pieces = [data.ids[data.offsets[r]:data.offsets[r + 1]] for r in rows]
     offsets = np.zeros(len(rows) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(p) for p in pieces])
     ids = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-    return TokenArrays(arrays={"ids": ids, "offsets": offsets, "labels": np.asarray(labels, dtype=np.int8)})
-
-
-def stack(first, second):
-    ids = np.concatenate([first.ids, second.ids])
-    offsets = np.concatenate([first.offsets, second.offsets[1:] + first.offsets[-1]])
-    return TokenArrays(arrays={"ids": ids, "offsets": offsets, "labels": np.concatenate([first["labels"], second["labels"]])})
+    arrays = {"ids": ids, "offsets": offsets}
+    if labels is not None:
+        arrays["labels"] = np.asarray(labels, dtype=np.int8)
+    return TokenArrays(arrays=arrays)
 
 
 @torch.no_grad()
@@ -83,19 +80,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source_dir", help="a fine-tuned NSMC folder (DistilBertForSequenceClassification)")
     parser.add_argument("out_dir")
-    parser.add_argument("--data", default=shared_data.DEFAULT_DATA)
-    parser.add_argument("--pretok-dir", default=os.path.join(shared_data.REPO, ".build-train", "pretok"))
-    parser.add_argument("--labelled", type=int, default=40_000, help="labelled train reviews in the pass (default 40,000)")
-    parser.add_argument("--unlabeled", type=int, default=100_000, help="unlabeled reviews in the pass (default 100,000)")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=3e-5)
-    parser.add_argument("--warmup", type=float, default=0.06)
-    parser.add_argument("--temperature", type=float, default=2.0)
-    parser.add_argument("--alpha-hard", type=float, default=0.5)
-    parser.add_argument("--max-length", type=int, default=96)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data", default=shared_data.DEFAULT_DATA, help="the shared data folder (default: %(default)s)")
+    parser.add_argument("--pretok-dir", default=os.path.join(shared_data.REPO, ".build-train", "pretok"),
+                        help="the pretokenize stage's arrays, made with the source model's tokenizer (default: %(default)s)")
+    parser.add_argument("--labelled", type=int, default=40_000, help="labelled train reviews in the pass (default: %(default)s)")
+    parser.add_argument("--unlabeled", type=int, default=100_000, help="unlabeled reviews in the pass (default: %(default)s)")
+    add_pass_options(parser, batch=64, warmup=0.06, max_length=96)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rng = seed_everything(args.seed)
@@ -122,7 +112,7 @@ def main():
     ngram_dev = full.predict_proba(dev_texts)[:, 1]
 
     source = AutoModelForSequenceClassification.from_pretrained(args.source_dir, dtype=torch.float32)
-    rows = stack(rows_of(train, labelled, np.asarray(train_labels)[labelled]), rows_of(pretrain, review_rows[unlabeled], np.full(len(unlabeled), -1)))
+    rows = concat_arrays(rows_of(train, labelled, np.asarray(train_labels)[labelled]), rows_of(pretrain, review_rows[unlabeled]), -1)
     source_rows = positive_probability(source, rows, meta, args.max_length, desc="source on pass rows")
     source_dev = positive_probability(source, dev, meta, args.max_length, desc="source on dev")
     teacher = (source_rows + np.concatenate([ngram_train, ngram_unlabeled])) / 2

@@ -43,3 +43,16 @@ def task_loss(logits, gold, teacher, batch, device, stage, ignore=-100):
     with torch.no_grad(), autocast(device):
         soft = teacher(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
     return distilled_loss(logits, soft, gold, stage["kd_temperature"], stage["kd_alpha_hard"], ignore)
+
+
+def add_pass_options(parser, batch, warmup, max_length):
+    """The options both CPU distillation passes (ngram_kd.py, crf_kd.py) take, with each one's defaults."""
+    parser.add_argument("--folds", type=int, default=5, help="folds for the baseline's out-of-fold predictions on labelled rows (default: %(default)s)")
+    parser.add_argument("--batch", type=int, default=batch, help="rows a step (default: %(default)s)")
+    parser.add_argument("--lr", type=float, default=3e-5, help="peak learning rate, linear warm-up and decay (default: %(default)s)")
+    parser.add_argument("--warmup", type=float, default=warmup, help="warm-up fraction of the steps (default: %(default)s)")
+    parser.add_argument("--temperature", type=float, default=2.0, help="distillation temperature T (default: %(default)s)")
+    parser.add_argument("--alpha-hard", type=float, default=0.5, help="weight of the gold-label loss; the soft loss gets the rest (default: %(default)s)")
+    parser.add_argument("--max-length", type=int, default=max_length, help="pieces a row, [CLS] and [SEP] included (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=42, help="(default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
