@@ -98,11 +98,15 @@ def concat_arrays(first, second, labels_second):
 
 
 def select_rows(data, keep):
-    """The rows of a TokenArrays where the boolean array `keep` is set (ids and offsets only)."""
+    """The rows of a TokenArrays where the boolean array `keep` is set, in order (ids, offsets, and labels when
+    the set has them)."""
     lengths = data.lengths[keep]
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(lengths)
-    return TokenArrays(arrays={"ids": data["ids"][np.repeat(keep, data.lengths)], "offsets": offsets})
+    arrays = {"ids": data["ids"][np.repeat(keep, data.lengths)], "offsets": offsets}
+    if "labels" in data.arrays:
+        arrays["labels"] = data["labels"][keep]
+    return TokenArrays(arrays=arrays)
 
 
 def bucketed_batches(lengths, batch_size, rng, chunk_batches=50):

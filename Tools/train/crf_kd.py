@@ -32,7 +32,7 @@ from finetune_ner import entity_f1  # noqa: E402
 from ner_crf import tag_marginals, train_crf  # noqa: E402
 from pretokenize import load_tokenizer, ner_arrays  # noqa: E402
 from task_distill import add_pass_options, distilled_loss  # noqa: E402
-from train_utils import Schedule, adamw, log, progress_bar, seed_everything, write_json  # noqa: E402
+from train_utils import Schedule, adamw, log, optimizer_step, progress_bar, seed_everything, write_json  # noqa: E402
 
 
 def crf_marginals(train, others, tags, folds, seed, work):
@@ -154,10 +154,7 @@ def main():
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
             soft = teacher_batch(teacher_log_probs, batch_rows, batch["labels"])
             loss = distilled_loss(logits, soft, batch["labels"], args.temperature, args.alpha_hard)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            optimizer_step(model, optimizer, loss)
             bar.update(1)
         scores = entity_f1(model, arrays["dev"], meta, args.max_length, torch.device("cpu"))
         curve.append({"epoch": epoch + 1, "s": round(schedule.elapsed(), 1), "dev_f1": round(scores["f1"], 2)})

@@ -9,7 +9,7 @@ from transformers import BertForMaskedLM, DistilBertConfig, DistilBertForMaskedL
 
 from batching import PackedCorpus, TokenArrays, mask_for_mlm
 from presets import evenly_spread_layers
-from train_utils import Schedule, adamw, autocast, log, progress_bar, read_json, seed_everything
+from train_utils import Schedule, adamw, autocast, log, optimizer_step, progress_bar, read_json, seed_everything
 
 LAYER_MAP = {  # DistilBERT layer part <- BERT layer part
     "attention.q_lin": "attention.self.query", "attention.k_lin": "attention.self.key",
@@ -98,10 +98,7 @@ def run(cfg, pretok_dir, teacher_dir, out_dir, device, teacher_layers=None):
         if not torch.isfinite(loss):   # one bad batch must not poison the weights
             log(f"step {schedule.step}: non-finite loss, batch skipped")
             continue
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-        optimizer.step()
+        optimizer_step(student, optimizer, loss)
         sums.append(torch.stack([loss.detach(), loss_ce.detach(), loss_mlm.detach(), loss_cos.detach()]))
         rows_seen += stage["batch"]
         bar.update(1)

@@ -12,7 +12,7 @@ from transformers import AutoModelForTokenClassification
 from batching import IGNORE, TokenArrays, bucketed_batches, padded_batch
 from entity_f1 import entity_scores
 from task_distill import load_task_teacher, task_loss
-from train_utils import Schedule, adamw, autocast, log, progress_bar, read_json, seed_everything
+from train_utils import Schedule, adamw, autocast, log, optimizer_step, progress_bar, read_json, seed_everything
 
 
 @torch.no_grad()
@@ -68,10 +68,7 @@ def run(cfg, pretok_dir, source_dir, out_dir, device, stage_key="ner", teacher_d
                 logits = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
             gold = batch["labels"].to(device)
             loss = task_loss(logits, gold, teacher, batch, device, stage, IGNORE)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            optimizer_step(model, optimizer, loss)
             bar.update(1)
         if done or (epoch + 1) % evaluate_every == 0 or epoch + 1 == stage["epochs"]:
             scores = entity_f1(model, dev, meta, stage["max_length"], device)

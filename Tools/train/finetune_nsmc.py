@@ -11,7 +11,7 @@ from transformers import AutoModelForSequenceClassification
 
 from batching import TokenArrays, bucketed_batches, concat_arrays, padded_batch, select_rows
 from task_distill import load_task_teacher, task_loss
-from train_utils import Schedule, adamw, autocast, log, progress_bar, read_json, seed_everything
+from train_utils import Schedule, adamw, autocast, log, optimizer_step, progress_bar, read_json, seed_everything
 
 ID2LABEL = {0: "negative", 1: "positive"}
 
@@ -70,10 +70,7 @@ def run(cfg, pretok_dir, source_dir, out_dir, device, stage_key="nsmc", teacher_
             with autocast(device):
                 logits = model(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device)).logits
             loss = task_loss(logits, gold, teacher, batch, device, stage)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            optimizer_step(model, optimizer, loss)
             bar.update(1)
         dev_accuracy = accuracy(model, dev, meta, stage["max_length"], device)
         curve.append({"epoch": round(schedule.step / per_epoch, 2), "s": round(schedule.elapsed(), 1), "dev_accuracy": round(dev_accuracy, 2)})

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from transformers import BertConfig, BertForMaskedLM
 
 from batching import PackedCorpus, TokenArrays, mask_for_mlm
-from train_utils import Schedule, adamw, autocast, log, progress_bar, read_json, seed_everything
+from train_utils import Schedule, adamw, autocast, log, optimizer_step, progress_bar, read_json, seed_everything
 
 
 def run(cfg, pretok_dir, out_dir, device):
@@ -41,10 +41,7 @@ def run(cfg, pretok_dir, out_dir, device):
         if not torch.isfinite(loss):   # one bad batch must not poison the weights
             log(f"step {schedule.step}: non-finite loss, batch skipped")
             continue
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        optimizer_step(model, optimizer, loss)
         losses.append(loss.detach())
         rows_seen += len(batch)
         bar.update(1)

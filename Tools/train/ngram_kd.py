@@ -24,23 +24,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "baselines"))
 import shared_data  # noqa: E402
-from batching import TokenArrays, bucketed_batches, concat_arrays, padded_batch  # noqa: E402
+from batching import TokenArrays, bucketed_batches, concat_arrays, padded_batch, select_rows  # noqa: E402
 from export import export_folder  # noqa: E402
 from nsmc_tfidf_logreg import tfidf_logreg  # noqa: E402
 from task_distill import add_pass_options, distilled_loss  # noqa: E402
-from train_utils import Schedule, adamw, log, progress_bar, read_json, seed_everything, write_json  # noqa: E402
-
-
-def rows_of(data, rows, labels=None):
-    """A TokenArrays holding `rows` of `data` in that order (with `labels`, when given)."""
-    pieces = [data.ids[data.offsets[r]:data.offsets[r + 1]] for r in rows]
-    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(p) for p in pieces])
-    ids = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-    arrays = {"ids": ids, "offsets": offsets}
-    if labels is not None:
-        arrays["labels"] = np.asarray(labels, dtype=np.int8)
-    return TokenArrays(arrays=arrays)
+from train_utils import Schedule, adamw, log, optimizer_step, progress_bar, read_json, seed_everything, write_json  # noqa: E402
 
 
 @torch.no_grad()
@@ -112,7 +100,8 @@ def main():
     ngram_dev = full.predict_proba(dev_texts)[:, 1]
 
     source = AutoModelForSequenceClassification.from_pretrained(args.source_dir, dtype=torch.float32)
-    rows = concat_arrays(rows_of(train, labelled, np.asarray(train_labels)[labelled]), rows_of(pretrain, review_rows[unlabeled]), -1)
+    rows = concat_arrays(select_rows(train, np.isin(np.arange(len(train)), labelled)),
+                         select_rows(pretrain, np.isin(np.arange(len(pretrain)), review_rows[unlabeled])), -1)
     source_rows = positive_probability(source, rows, meta, args.max_length, desc="source on pass rows")
     source_dev = positive_probability(source, dev, meta, args.max_length, desc="source on dev")
     teacher = (source_rows + np.concatenate([ngram_train, ngram_unlabeled])) / 2
@@ -136,10 +125,7 @@ def main():
         batch = padded_batch(rows, batch_rows, args.max_length, meta["cls_id"], meta["sep_id"], meta["pad_id"])
         logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
         loss = distilled_loss(logits, teacher_logits[batch_rows], labels[batch_rows], args.temperature, args.alpha_hard)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        optimizer_step(model, optimizer, loss)
         bar.update(1)
         if (step + 1) % 200 == 0:
             log(f"ngram-kd step {step + 1}/{len(batches)} loss {loss.item():.4f} {schedule.elapsed():.0f}s")

@@ -50,6 +50,14 @@ def adamw(model, lr, weight_decay=0.01, betas=(0.9, 0.98), eps=1e-6):
     return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps, fused=fused)
 
 
+def optimizer_step(model, optimizer, loss, max_norm=1.0):
+    """Backward, clip the gradient norm, step: the update every stage makes."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+
+
 class Schedule:
     """Linear warm-up then linear decay to zero over progress = max(step / max_steps, elapsed / budget)."""
 
