@@ -88,6 +88,7 @@ let package = Package(
         .testTarget(name: "KoBERTTokenizerTests", dependencies: ["KoBERTTokenizer"]),
         .testTarget(name: "KoBERTModelTests", dependencies: ["KoBERTModel"]),
         .testTarget(name: "KoBERTPackTests", dependencies: ["KoBERTPack"]),
+        .testTarget(name: "KoBERTProtocolTests", dependencies: ["KoBERTProtocol"]),
         .testTarget(name: "KoBERTServerTests", dependencies: ["KoBERTServer", "KoBERTClient"]),
         .testTarget(name: "ShippedModelTests", dependencies: ["KoBERTPack", "KoBERTModel"]),
     ],

@@ -1,12 +1,15 @@
 import Foundation
 
-/// Any JSON value. Integers are kept apart from doubles so that ids such as `7`
-/// come back as `7`, not `7.0`.
-public enum JSONValue: Sendable, Equatable, Hashable {
+/// Any JSON value. Integers are kept apart from doubles so that ids such as `7` come back as `7`, not
+/// `7.0`; a parsed numeral that is not an Int64 keeps its text (`.number`), so `1.0` or
+/// `12345678901234567890` is echoed exactly as sent. `.double` and `.number` are equal when their values are.
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
     case double(Double)
+    /// A numeral as it appeared in parsed text (valid JSON number syntax; not an Int64).
+    case number(String)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -19,6 +22,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         switch self {
         case .int(let i): return i
         case .double(let d) where d.rounded() == d && abs(d) < 9.0e15: return Int64(d)
+        case .number(let text): return JSONValue.double(Double(text) ?? .nan).intValue
         default: return nil
         }
     }
@@ -26,6 +30,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         switch self {
         case .int(let i): return Double(i)
         case .double(let d): return d
+        case .number(let text): return Double(text)
         default: return nil
         }
     }
@@ -36,10 +41,38 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
-        case .int, .double: return "number"
+        case .int, .double, .number: return "number"
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
+        }
+    }
+}
+
+extension JSONValue: Equatable, Hashable {
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.double, .double), (.double, .number), (.number, .double), (.number, .number):
+            return a.doubleValue == b.doubleValue
+        case (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)): return x == y
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(1); hasher.combine(b)
+        case .int(let i): hasher.combine(2); hasher.combine(i)
+        case .double, .number: hasher.combine(3); hasher.combine(doubleValue)
+        case .string(let s): hasher.combine(4); hasher.combine(s)
+        case .array(let a): hasher.combine(5); hasher.combine(a)
+        case .object(let o): hasher.combine(6); hasher.combine(o)
         }
     }
 }
@@ -64,6 +97,7 @@ extension JSONValue: Codable {
         case .bool(let b): try c.encode(b)
         case .int(let i): try c.encode(i)
         case .double(let d): try c.encode(d.isFinite ? d : 0)   // JSON has no NaN/Inf
+        case .number(let text): try c.encode(Double(text) ?? 0)
         case .string(let s): try c.encode(s)
         case .array(let a): try c.encode(a)
         case .object(let o): try c.encode(o)
@@ -72,16 +106,17 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses UTF-8 JSON bytes; nil when they are not JSON.
+    /// Parses UTF-8 JSON bytes; nil when they are not JSON or an object repeats a key
+    /// (`JSONParser.parse` says which).
     public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        try? JSONParser.parse(bytes).get()
     }
 
     /// Compact UTF-8 JSON with sorted keys (stable output for tests and logs).
     public func serialized() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(self)) ?? Data("null".utf8))
+        var out: [UInt8] = []
+        JSONWriter.write(self, into: &out)
+        return out
     }
 
     public var jsonString: String { String(decoding: serialized(), as: UTF8.self) }

@@ -29,7 +29,7 @@ public struct RPCRequest: Sendable, Equatable {
         var id: JSONValue? = nil
         if let raw = o["id"] {
             switch raw {
-            case .null, .int, .double, .string: id = raw
+            case .null, .int, .double, .number, .string: id = raw
             default:
                 return .failure(RequestFailure(id: .null, error: RPCError(.invalidRequest, "\"id\" must be a string, number or null")))
             }
@@ -45,6 +45,21 @@ public struct RPCRequest: Sendable, Equatable {
             return .failure(RequestFailure(id: answerID, error: RPCError(.invalidRequest, "\"params\" must be an object or array")))
         }
         return .success(RPCRequest(id: id, method: method, params: o["params"]))
+    }
+
+    /// Parses and validates one frame body. Not JSON: -32700. JSON that is ambiguous (a key twice in one
+    /// object, where peers disagree on which wins) or nested past `JSONParser.maxDepth`: -32600.
+    public static func decode(frameBody bytes: some Collection<UInt8>) -> Result<RPCRequest, RequestFailure> {
+        switch JSONParser.parse(bytes) {
+        case .success(let json):
+            return validate(json)
+        case .failure(.malformed(let why)):
+            return .failure(RequestFailure(id: .null, error: RPCError(.parseError, "frame body is not valid UTF-8 JSON (\(why))")))
+        case .failure(.duplicateKey(let key)):
+            return .failure(RequestFailure(id: .null, error: RPCError(.invalidRequest, "duplicate key \"\(key)\" in one object")))
+        case .failure(.tooDeep):
+            return .failure(RequestFailure(id: .null, error: RPCError(.invalidRequest, "JSON nested deeper than \(JSONParser.maxDepth) levels")))
+        }
     }
 
     public struct RequestFailure: Error, Sendable, Equatable {

@@ -70,13 +70,8 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             sendError(RPCError(.invalidRequest, "empty frame (length 0)"), id: .null)
             return
         }
-        guard let bytes = frame.getBytes(at: frame.readerIndex, length: frame.readableBytes),
-              let json = JSONValue.parse(bytes) else {
-            sendError(RPCError(.parseError, "frame body is not valid UTF-8 JSON"), id: .null)
-            return
-        }
         let request: RPCRequest
-        switch RPCRequest.validate(json) {
+        switch frame.withUnsafeReadableBytes({ RPCRequest.decode(frameBody: $0) }) {
         case .failure(let failure): sendError(failure.error, id: failure.id); return
         case .success(let r): request = r
         }

@@ -179,7 +179,7 @@ func printOutline(_ value: JSONValue, indent: String) {
         case .object(let inner) where !inner.isEmpty:
             print("\(indent)\(key):")
             printOutline(v, indent: indent + "  ")
-        case .double(let d): print("\(indent)\(key): \(String(format: "%.3f", d))")
+        case .double, .number: print("\(indent)\(key): \(String(format: "%.3f", v.doubleValue ?? .nan))")
         case .string(let s): print("\(indent)\(key): \(s)")
         default: print("\(indent)\(key): \(v.jsonString)")
         }
