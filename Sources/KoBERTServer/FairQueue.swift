@@ -5,6 +5,8 @@ public typealias ConnectionID = UInt64
 /// item from the connection at the front of the rotation and sends that connection to the back.
 /// So a connection that queued hundreds of texts gets one slot per turn, like one that queued
 /// a single text, and the latter waits for about one batch, not for the whole backlog.
+/// A connection that had nothing waiting joins ahead of those already being served from a
+/// backlog (behind other newcomers): it has had no turn yet, and its item goes next.
 struct FairQueue<Item> {
     /// One connection's items; `head` instead of `removeFirst` keeps taking O(1).
     private struct Lane {
@@ -21,14 +23,20 @@ struct FairQueue<Item> {
     }
 
     private var lanes: [ConnectionID: Lane] = [:]
-    /// Connections with waiting items, in serving order (each appears once).
+    /// Connections with waiting items, in serving order (each appears once); the first
+    /// `newcomers` of them have not been served since they joined.
     private var rotation: [ConnectionID] = []
+    private var newcomers = 0
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }
 
     mutating func append(_ item: Item, from connection: ConnectionID) {
-        if lanes[connection] == nil { lanes[connection] = Lane(); rotation.append(connection) }
+        if lanes[connection] == nil {
+            lanes[connection] = Lane()
+            rotation.insert(connection, at: newcomers)
+            newcomers += 1
+        }
         lanes[connection]!.items.append(item)
         count += 1
     }
@@ -41,12 +49,15 @@ struct FairQueue<Item> {
     mutating func take(upTo limit: Int, while accept: (Item, [Item]) -> Bool = { _, _ in true }) -> [Item] {
         var taken: [Item] = []
         while taken.count < limit, let connection = rotation.first {
-            guard let next = lanes[connection].map({ $0.items[$0.head] }) else { rotation.removeFirst(); continue }
+            guard let next = lanes[connection].map({ $0.items[$0.head] }) else {
+                rotation.removeFirst(); newcomers = max(0, newcomers - 1); continue
+            }
             if !taken.isEmpty && !accept(next, taken) { break }
             // Popped in place (through the dictionary), so the lane's array is not copied.
             taken.append(lanes[connection]!.popFirst())
             count -= 1
             rotation.removeFirst()
+            newcomers = max(0, newcomers - 1)
             if lanes[connection]!.isEmpty { lanes[connection] = nil } else { rotation.append(connection) }
         }
         return taken

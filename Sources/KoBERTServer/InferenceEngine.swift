@@ -11,14 +11,17 @@ import KoBERTProtocol
 /// Fairness: the queues take turns (round-robin over (task, operation)), and inside a queue a
 /// batch is filled one item per connection in turn (`FairQueue`), so one connection's backlog
 /// delays another connection's request by about one batch. A batch also stops growing at
-/// `maxBatchBytes` of text, so a batch of long texts is one text long, not `maxBatch`.
+/// `maxBatchBytes` of padded text (items × its longest item, as a batch runs padded to its
+/// longest sequence), so a batch of long texts is one text long and a short text does not
+/// ride, padded, in a batch of long ones.
 public final class InferenceEngine: @unchecked Sendable {
     public struct Limits: Sendable {
         public var threads: Int
         public var maxBatch: Int
         public var maxWaitNanoseconds: UInt64
         public var maxQueue: Int
-        /// UTF-8 bytes of text a batch grows to at most (its first item always goes in).
+        /// Padded UTF-8 bytes (items × longest item) a batch grows to at most; its first item
+        /// always goes in.
         public var maxBatchBytes: Int
         public init(threads: Int, maxBatch: Int = 8, maxWaitNanoseconds: UInt64 = 2_000_000, maxQueue: Int = 1024,
                     maxBatchBytes: Int = 16 << 10) {
@@ -192,12 +195,13 @@ public final class InferenceEngine: @unchecked Sendable {
         let idleWorkers = max(1, liveWorkers - running)
         let waiting = queues[key]!.count
         let fairShare = (waiting + idleWorkers - 1) / idleWorkers
-        var bytes = 0
+        var longest = 0
         let byteLimit = limits.maxBatchBytes
         let batch = queues[key]!.take(upTo: min(limits.maxBatch, fairShare)) { next, taken in
-            if taken.count == 1 { bytes = taken[0].bytes }
-            guard bytes + next.bytes <= byteLimit else { return false }
-            bytes += next.bytes
+            if taken.count == 1 { longest = taken[0].bytes }
+            let padded = max(longest, next.bytes).multipliedReportingOverflow(by: taken.count + 1)
+            guard !padded.overflow, padded.partialValue <= byteLimit else { return false }
+            longest = max(longest, next.bytes)
             return true
         }
         if queues[key]!.isEmpty { queues[key] = nil } else { keyRotation.append(key) }

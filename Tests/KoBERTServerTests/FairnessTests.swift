@@ -13,12 +13,22 @@ final class FairnessTests: XCTestCase {
         for i in 1...2 { queue.append("c\(i)", from: 3) }
         XCTAssertEqual(queue.count, 8)
         XCTAssertEqual(queue.take(upTo: 4), ["a1", "b1", "c1", "a2"])
-        // b left the rotation; c and a alternate, then a alone.
+        // b left the rotation; coming back with nothing served since, it goes ahead of c and a.
         queue.append("b2", from: 2)
-        XCTAssertEqual(queue.take(upTo: 3), ["c2", "a3", "b2"])
+        XCTAssertEqual(queue.take(upTo: 3), ["b2", "c2", "a3"])
         XCTAssertEqual(queue.take(upTo: 10), ["a4", "a5"])
         XCTAssertTrue(queue.isEmpty)
         XCTAssertEqual(queue.take(upTo: 3), [])
+    }
+
+    func testNewcomersJoinAheadOfBacklogsInArrivalOrder() {
+        var queue = FairQueue<String>()
+        for i in 1...3 { queue.append("a\(i)", from: 1) }
+        XCTAssertEqual(queue.take(upTo: 1), ["a1"])
+        queue.append("b1", from: 2)
+        queue.append("c1", from: 3)
+        queue.append("b2", from: 2)
+        XCTAssertEqual(queue.take(upTo: 10), ["b1", "c1", "a2", "b2", "a3"])
     }
 
     func testFairQueueStopsWhereTheBatchIsFull() {
@@ -32,6 +42,21 @@ final class FairnessTests: XCTestCase {
         XCTAssertEqual(queue.take(upTo: 8) { next, taken in taken.reduce(0, +) + next <= 20 }, [25])
         XCTAssertEqual(queue.count, 2)
         XCTAssertEqual(queue.heads, [10])
+    }
+
+    /// A batch is bounded by padded bytes (items × longest): a long text runs alone and the
+    /// short texts of the same request do not ride, padded to its length, beside it.
+    func testShortTextsDoNotRideInABatchOfLongOnes() async throws {
+        let dir = TempDirectory()
+        let server = try await startServer(dir) { $0.engine = .init(threads: 1, maxBatch: 8, maxWaitNanoseconds: 0, maxBatchBytes: 100) }
+        let c = try RawConnection(path: dir.file("k.sock"))
+        let long = String(repeating: "x", count: 90)
+        c.send(json: request(1, "nsmc", ["texts": .array([.string(long)] + (1...5).map { .string("s\($0)") })]))
+        XCTAssertEqual(c.response()?.result?["predictions"]?.arrayValue?.count, 6)
+        let backend = try XCTUnwrap(server.registry.backend(for: "nsmc") as? TestBackend)
+        let batches = backend.batches.map { $0.map { item -> String in if case .text(let t, _) = item { return t }; return "" } }
+        XCTAssertEqual(batches, [[long], ["s1", "s2", "s3", "s4", "s5"]])
+        await server.shutdown()
     }
 
     /// A connection pipelines 64 texts; a second connection's single text queued behind them is
