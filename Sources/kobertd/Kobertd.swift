@@ -83,7 +83,7 @@ struct Kobertd: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Close a connection quiet this long with nothing in flight, s (default 300).")
     var idleTimeout: Double?
 
-    @Option(name: .customLong("read-timeout"), help: "Close a connection stalled inside a frame this long, s (default 10).")
+    @Option(name: .customLong("read-timeout"), help: "Close a connection inside a frame with no byte received for this long, s (default 10).")
     var readTimeout: Double?
 
     @Option(name: .customLong("drain-timeout"), help: "Longest graceful drain on SIGTERM, s (default 20).")
