@@ -14,6 +14,7 @@ public struct ConfigFile: Sendable, Equatable {
     public static let knownKeys: Set<String> = [
         "socket", "model", "group", "socket-mode", "allow-uid", "allow-gid", "threads", "max-batch",
         "max-wait-ms", "max-queue", "max-texts", "max-frame-bytes", "max-connections", "max-in-flight",
+        "max-connections-per-uid", "max-connection-bytes", "max-pieces", "max-batch-bytes",
         "idle-timeout", "read-timeout", "drain-timeout", "log-level", "tokenizer",
     ]
 

@@ -17,8 +17,9 @@ public protocol InferenceBackend: AnyObject, Sendable {
     /// What `info` shows: architecture, labels, file format, checksum… free-form JSON.
     var manifest: JSONValue { get }
     func predict(_ items: [InferenceItem]) -> [ItemResult]
-    /// Tokens of one text as `[{"piece", "id", "start", "end"}]`.
-    func tokenize(_ text: String) throws -> JSONValue
+    /// Tokens of one text (pieces, not JSON: the engine counts them against the request's
+    /// `max-pieces` before building an answer).
+    func tokenize(_ text: String) throws -> [TokenPieceResult]
 }
 
 /// Opens a model file or folder for a task. Throws a one-line error on a missing or corrupt file.

@@ -7,15 +7,27 @@ import KoBERTProtocol
 /// holds `maxBatch` items or its oldest item has waited `maxWait`, so under load the GEMMs see
 /// bigger batches and when idle a lone request waits at most `maxWait`. The queue is bounded:
 /// `submit` refuses work beyond `maxQueue` items instead of growing memory.
+///
+/// Fairness: the queues take turns (round-robin over (task, operation)), and inside a queue a
+/// batch is filled one item per connection in turn (`FairQueue`), so one connection's backlog
+/// delays another connection's request by about one batch. A batch also stops growing at
+/// `maxBatchBytes` of padded text (items × its longest item, as a batch runs padded to its
+/// longest sequence), so a batch of long texts is one text long and a short text does not
+/// ride, padded, in a batch of long ones.
 public final class InferenceEngine: @unchecked Sendable {
     public struct Limits: Sendable {
         public var threads: Int
         public var maxBatch: Int
         public var maxWaitNanoseconds: UInt64
         public var maxQueue: Int
-        public init(threads: Int, maxBatch: Int = 8, maxWaitNanoseconds: UInt64 = 2_000_000, maxQueue: Int = 1024) {
+        /// Padded UTF-8 bytes (items × longest item) a batch grows to at most; its first item
+        /// always goes in.
+        public var maxBatchBytes: Int
+        public init(threads: Int, maxBatch: Int = 8, maxWaitNanoseconds: UInt64 = 2_000_000, maxQueue: Int = 1024,
+                    maxBatchBytes: Int = 16 << 10) {
             self.threads = max(1, threads); self.maxBatch = max(1, maxBatch)
             self.maxWaitNanoseconds = maxWaitNanoseconds; self.maxQueue = max(1, maxQueue)
+            self.maxBatchBytes = max(1, maxBatchBytes)
         }
     }
 
@@ -28,8 +40,15 @@ public final class InferenceEngine: @unchecked Sendable {
         var results: [ItemResult?]
         var remaining: Int
         let completion: ([ItemResult]) -> Void
-        init(count: Int, completion: @escaping ([ItemResult]) -> Void) {
-            results = Array(repeating: nil, count: count); remaining = count; self.completion = completion
+        /// Tokenize: pieces this request may produce in all (nil: no limit), and those made so far
+        /// (under the engine lock).
+        let maxPieces: Int?
+        var spentPieces = 0
+        /// Set once an item failed for the whole request: later items are not worked on.
+        var refusal: RPCError?
+        init(count: Int, maxPieces: Int?, completion: @escaping ([ItemResult]) -> Void) {
+            results = Array(repeating: nil, count: count); remaining = count
+            self.maxPieces = maxPieces; self.completion = completion
         }
     }
 
@@ -37,6 +56,7 @@ public final class InferenceEngine: @unchecked Sendable {
         let job: Job
         let index: Int
         let item: InferenceItem
+        let bytes: Int
         let enqueuedAt: UInt64
     }
 
@@ -44,7 +64,9 @@ public final class InferenceEngine: @unchecked Sendable {
     private let registry: ModelRegistry
     private let stats: ServerStats
     private let condition = NSCondition()
-    private var queues: [QueueKey: [Pending]] = [:]
+    private var queues: [QueueKey: FairQueue<Pending>] = [:]
+    /// Keys with waiting items, in turn order: the next batch comes from the first ready one.
+    private var keyRotation: [QueueKey] = []
     private var queued = 0
     private var running = 0
     private var stopping = false
@@ -68,7 +90,9 @@ public final class InferenceEngine: @unchecked Sendable {
 
     /// Queues a request's items. Returns an error (overloaded, model not loaded, shutting down)
     /// without queuing anything, or nil when `completion` will be called exactly once.
+    /// `maxPieces` bounds the pieces a tokenize request may produce in all (past it: -32003).
     public func submit(task: String, operation: Operation = .predict, items: [InferenceItem],
+                       from connection: ConnectionID = 0, maxPieces: Int? = nil,
                        completion: @escaping ([ItemResult]) -> Void) -> RPCError? {
         guard registry.backend(for: task) != nil else {
             return RPCError(.modelNotLoaded, "no model is loaded for task \"\(task)\"",
@@ -81,10 +105,11 @@ public final class InferenceEngine: @unchecked Sendable {
         if queued + items.count > limits.maxQueue {
             return RPCError(.overloaded, "inference queue is full (\(queued) of \(limits.maxQueue) texts waiting); retry later")
         }
-        let job = Job(count: items.count, completion: completion)
+        let job = Job(count: items.count, maxPieces: maxPieces, completion: completion)
         let key = QueueKey(task: task, operation: operation)
+        if queues[key] == nil { queues[key] = FairQueue(); keyRotation.append(key) }
         for (i, item) in items.enumerated() {
-            queues[key, default: []].append(Pending(job: job, index: i, item: item, enqueuedAt: now))
+            queues[key]!.append(Pending(job: job, index: i, item: item, bytes: item.textBytes, enqueuedAt: now), from: connection)
         }
         if queued == 0 { lastProgress = now }   // an idle engine starts its progress clock now
         queued += items.count
@@ -156,29 +181,36 @@ public final class InferenceEngine: @unchecked Sendable {
         for w in waiters { w() }
     }
 
-    /// Under the lock: the most urgent ready batch (full, expired, or draining), oldest first.
+    /// Under the lock: a batch from the first ready queue in turn order (full, expired, or
+    /// draining); that queue then goes to the back of the turn.
     private func takeBatch(now: UInt64) -> (QueueKey, [Pending])? {
-        var best: (key: QueueKey, oldest: UInt64)? = nil
-        for (key, queue) in queues {
-            guard let head = queue.first else { continue }
-            let ready = queue.count >= limits.maxBatch || now &- head.enqueuedAt >= limits.maxWaitNanoseconds || stopping
-            if ready && (best == nil || head.enqueuedAt < best!.oldest) { best = (key, head.enqueuedAt) }
-        }
-        guard let key = best?.key, var queue = queues[key] else { return nil }
+        guard let position = keyRotation.firstIndex(where: { key in
+            guard let queue = queues[key] else { return false }
+            return queue.count >= limits.maxBatch || stopping
+                || queue.heads.contains { now &- $0.enqueuedAt >= limits.maxWaitNanoseconds }
+        }) else { return nil }
+        let key = keyRotation.remove(at: position)
         // Split what waits between the idle workers (this one included): one worker taking a whole
         // queue of short texts would leave the other cores idle, which costs more than batching gains.
         let idleWorkers = max(1, liveWorkers - running)
-        let fairShare = (queue.count + idleWorkers - 1) / idleWorkers
-        let take = min(limits.maxBatch, fairShare)
-        let batch = Array(queue.prefix(take))
-        queue.removeFirst(take)
-        queues[key] = queue.isEmpty ? nil : queue
-        queued -= take
+        let waiting = queues[key]!.count
+        let fairShare = (waiting + idleWorkers - 1) / idleWorkers
+        var longest = 0
+        let byteLimit = limits.maxBatchBytes
+        let batch = queues[key]!.take(upTo: min(limits.maxBatch, fairShare)) { next, taken in
+            if taken.count == 1 { longest = taken[0].bytes }
+            let padded = max(longest, next.bytes).multipliedReportingOverflow(by: taken.count + 1)
+            guard !padded.overflow, padded.partialValue <= byteLimit else { return false }
+            longest = max(longest, next.bytes)
+            return true
+        }
+        if queues[key]!.isEmpty { queues[key] = nil } else { keyRotation.append(key) }
+        queued -= batch.count
         return (key, batch)
     }
 
     private func earliestDeadline() -> UInt64? {
-        queues.values.compactMap { $0.first?.enqueuedAt }.min().map { $0 + limits.maxWaitNanoseconds }
+        queues.values.flatMap { $0.heads.map(\.enqueuedAt) }.min().map { $0 + limits.maxWaitNanoseconds }
     }
 
     /// Runs one batch outside the lock on whatever model is current now.
@@ -197,10 +229,52 @@ public final class InferenceEngine: @unchecked Sendable {
         case .tokenize:
             return batch.map { pending in
                 guard case .text(let text, _) = pending.item else { return .failure(RPCError(.invalidParams, "tokenize takes texts")) }
-                do { return .success(try backend.tokenize(text)) }
+                if let refusal = refusal(of: pending.job) { return .failure(refusal) }
+                do {
+                    let pieces = try backend.tokenize(text)
+                    if let refusal = charge(pending.job, pieces: pieces.count) { return .failure(refusal) }
+                    return .success(.array(pieces.map(\.json)))
+                }
                 catch let e as RPCError { return .failure(e) }
                 catch { return .failure(RPCError(.inferenceFailed, "\(error)")) }
             }
         }
+    }
+
+    private func refusal(of job: Job) -> RPCError? {
+        condition.lock(); defer { condition.unlock() }
+        return job.refusal
+    }
+
+    /// Takes `pieces` from the request's piece budget; past it the request fails as a whole and
+    /// its texts not yet tokenized are skipped.
+    private func charge(_ job: Job, pieces: Int) -> RPCError? {
+        condition.lock(); defer { condition.unlock() }
+        if let refusal = job.refusal { return refusal }
+        guard let limit = job.maxPieces else { return nil }
+        guard pieces <= limit - job.spentPieces else {
+            job.refusal = RPCError(.inputTooLarge, "tokenize: these texts make more than \(limit) pieces, the limit per request (max-pieces)",
+                                   data: ["limit": .int(Int64(limit))])
+            return job.refusal
+        }
+        job.spentPieces += pieces
+        return nil
+    }
+}
+
+extension InferenceItem {
+    /// UTF-8 bytes of text this item carries (what a batch's size in bytes counts).
+    var textBytes: Int {
+        switch self {
+        case .text(let text, _): return text.utf8.count
+        case .question(let question, let context): return question.utf8.count + context.utf8.count
+        }
+    }
+}
+
+extension TokenPieceResult {
+    /// The wire object, built directly (Codable per piece is slow on a 10,000-piece answer).
+    var json: JSONValue {
+        ["piece": .string(piece), "id": .int(Int64(id)), "start": .int(Int64(start)), "end": .int(Int64(end))]
     }
 }

@@ -14,8 +14,10 @@ import SystemdSupport
 /// dispatcher → micro-batching engine → models. `start`/`shutdown` drive it directly (tests);
 /// `run` is the ServiceLifecycle entry (READY, SIGTERM drain, STOPPING).
 ///
-/// Child pipeline: ByteToMessageHandler(BoundedFrameDecoder) → LengthFieldPrepender →
-/// IdleStateHandler → RPCConnectionHandler. The listener carries the quiescing helper.
+/// Child pipeline: IdleStateHandler → ByteToMessageHandler(BoundedFrameDecoder) →
+/// LengthFieldPrepender → RPCConnectionHandler. The idle handler comes first so that the read
+/// timeout counts from the last byte received, not from the last whole frame. The listener
+/// carries the quiescing helper.
 public final class KoBERTServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     public let registry: ModelRegistry
@@ -76,6 +78,12 @@ public final class KoBERTServer: @unchecked Sendable {
         let config = configuration
         let frameLimit = config.maxFrameBytes
         let policy = PeerPolicy(uids: config.allowUIDs, gids: config.allowGIDs)
+        let uidLimit = UIDConnectionLimit(limit: config.maxConnectionsPerUID)
+        let connectionLimits = RPCConnectionHandler.Limits(maxInFlight: config.maxInFlightPerConnection,
+                                                           maxHeldBytes: config.maxConnectionBytes,
+                                                           maxFrameBytes: config.maxFrameBytes,
+                                                           idleTimeoutSeconds: config.idleTimeoutSeconds)
+        let connectionIDs = ConnectionCounter()
         let quiesce = ServerQuiescingHelper(group: group)
         lock.withLock { self.quiesce = quiesce }
         let bootstrap = ServerBootstrap(group: group)
@@ -96,17 +104,19 @@ public final class KoBERTServer: @unchecked Sendable {
                     channel.closeFuture.whenComplete { _ in stats.connectionClosed() }
                     let progress = FrameProgress()
                     try channel.pipeline.syncOperations.addHandlers([
+                        IdleStateHandler(readTimeout: .nanoseconds(OptionLimits.nanoseconds(seconds: config.readTimeoutSeconds))),
                         ByteToMessageHandler(BoundedFrameDecoder(maximumLength: frameLimit, progress: progress),
                                              maximumBufferSize: frameLimit + Frame.headerLength + 256 * 1024),
                         LengthFieldPrepender(lengthFieldBitLength: .fourBytes, lengthFieldEndianness: .big),
-                        IdleStateHandler(readTimeout: .nanoseconds(OptionLimits.nanoseconds(seconds: config.readTimeoutSeconds))),
-                        RPCConnectionHandler(dispatcher: dispatcher, progress: progress, policy: policy,
-                                             maxInFlight: config.maxInFlightPerConnection,
-                                             idleTimeoutSeconds: config.idleTimeoutSeconds, logger: logger),
+                        RPCConnectionHandler(dispatcher: dispatcher, progress: progress, policy: policy, uidLimit: uidLimit,
+                                             connectionID: connectionIDs.next(), limits: connectionLimits, logger: logger),
                     ])
                 }
             }
             .childChannelOption(ChannelOptions.autoRead, value: true)
+            // One socket read (≤ 64 KiB) per wake-up, so that when the connection handler stops
+            // reading (bytes or requests held) at most one read's worth of frames follows.
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             // A client may send its requests and shut down writing; it still gets its answers.
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
 
@@ -284,6 +294,13 @@ final class RejectingHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}
+
+/// Hands out distinct connection ids (the engine's round-robin tells connections apart by them).
+final class ConnectionCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: ConnectionID = 0
+    func next() -> ConnectionID { lock.lock(); defer { lock.unlock() }; last &+= 1; return last }
 }
 
 /// A flag that can be claimed once, from any thread.

@@ -85,13 +85,11 @@ final class PackBackend: InferenceBackend, @unchecked Sendable {
         }
     }
 
-    func tokenize(_ text: String) throws -> JSONValue {
+    func tokenize(_ text: String) throws -> [TokenPieceResult] {
         guard let tokenizer = predictor.tokenizer else {
             throw RPCError(.modelNotLoaded, "the \(task) model has no tokenizer")
         }
-        return .array(try tokenizer.tokenize(text).map {
-            try JSONValue(encoding: TokenPieceResult(piece: $0.piece, id: $0.id, start: $0.start, end: $0.end))
-        })
+        return tokenizer.tokenize(text).map { TokenPieceResult(piece: $0.piece, id: $0.id, start: $0.start, end: $0.end) }
     }
 }
 

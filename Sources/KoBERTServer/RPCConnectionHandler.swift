@@ -9,34 +9,57 @@ import NIOExtras
 ///
 /// - Bad JSON or a bad request: an error with `id: null`; the connection stays open.
 /// - A frame over the limit: `inputTooLarge`, then close once in-flight requests are answered.
-/// - Backpressure: at `maxInFlight` unanswered requests it stops asking the socket for more.
+/// - Backpressure: it stops asking the socket for more at `maxInFlight` unanswered requests,
+///   at `maxHeldBytes` of requests read but unanswered plus answers not yet sent, or while the
+///   socket is not writable (the client does not read its answers).
+/// - Answers: one over `maxFrameBytes` is replaced by `inputTooLarge` (same id).
+/// - Per-uid cap: a peer uid holding `uidLimit.limit` connections already gets `overloaded`
+///   and is closed.
 /// - Quiesce (SIGTERM): later requests get `shuttingDown`; the connection closes when the
 ///   in-flight ones are answered.
-/// - Timeouts: a half frame stalled for the read timeout, or no traffic for the idle timeout
-///   while nothing is in flight, closes the connection.
+/// - Timeouts: a half frame with no byte received for the read timeout (the IdleStateHandler
+///   sits before the frame decoder, so every byte counts), or no traffic for the idle timeout
+///   while nothing is in flight, closes the connection. Not while reading is paused by us.
 final class RPCConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// What a connection may hold and how long it may stay quiet.
+    struct Limits {
+        var maxInFlight: Int
+        var maxHeldBytes: Int
+        var maxFrameBytes: Int
+        var idleTimeoutSeconds: Double
+    }
+
     private let dispatcher: RequestDispatcher
     private let progress: FrameProgress
     private let policy: PeerPolicy
+    private let uidLimit: UIDConnectionLimit
+    private let connectionID: ConnectionID
     private let maxInFlight: Int
+    private let maxHeldBytes: Int
+    private let maxFrameBytes: Int
     private let idleTimeoutNanoseconds: UInt64
     private var logger: Logger
     private var context: ChannelHandlerContext?
     private var inFlight = 0
+    /// Bytes of requests read and not yet answered, plus answers written but not yet sent.
+    private var heldBytes = 0
     private var readPending = false
     private var closingAfterInFlight = false
     private var quiescing = false
     private var lastActivity = DispatchTime.now().uptimeNanoseconds
     private var lastWrite: EventLoopFuture<Void>?
 
-    init(dispatcher: RequestDispatcher, progress: FrameProgress, policy: PeerPolicy,
-         maxInFlight: Int, idleTimeoutSeconds: Double, logger: Logger) {
+    init(dispatcher: RequestDispatcher, progress: FrameProgress, policy: PeerPolicy, uidLimit: UIDConnectionLimit,
+         connectionID: ConnectionID, limits: Limits, logger: Logger) {
         self.dispatcher = dispatcher; self.progress = progress; self.policy = policy
-        self.maxInFlight = max(1, maxInFlight); self.idleTimeoutNanoseconds = UInt64(OptionLimits.nanoseconds(seconds: idleTimeoutSeconds))
+        self.uidLimit = uidLimit; self.connectionID = connectionID
+        self.maxInFlight = max(1, limits.maxInFlight); self.maxHeldBytes = max(1, limits.maxHeldBytes)
+        self.maxFrameBytes = limits.maxFrameBytes
+        self.idleTimeoutNanoseconds = UInt64(OptionLimits.nanoseconds(seconds: limits.idleTimeoutSeconds))
         self.logger = logger
     }
 
@@ -52,6 +75,17 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                 closeNow()
                 return
             }
+            let uid = peer?.uid
+            guard uidLimit.tryOpen(uid: uid) else {
+                let who = uid.map { "uid \($0)" } ?? "peers of unknown uid"
+                logger.warning("connection refused: \(who) already holds \(uidLimit.limit) connections")
+                dispatcher.stats.recordRejectedConnection()
+                sendError(RPCError(.overloaded, "too many connections from \(who) (limit \(uidLimit.limit), max-connections-per-uid)"),
+                          id: .null)
+                closeAll()
+                return
+            }
+            context.channel.closeFuture.whenComplete { [uidLimit] _ in uidLimit.release(uid: uid) }
             logger.info("connection opened")
         }
         context.fireChannelActive()
@@ -80,14 +114,17 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             return
         }
         inFlight += 1
+        let requestBytes = Frame.headerLength + frame.readableBytes
+        heldBytes += requestBytes
         let loop = context.eventLoop
-        dispatcher.dispatch(request) { [self] outcome in
-            loop.execute { self.finish(request, outcome) }
+        dispatcher.dispatch(request, from: connectionID) { [self] outcome in
+            loop.execute { self.finish(request, requestBytes: requestBytes, outcome) }
         }
     }
 
-    private func finish(_ request: RPCRequest, _ outcome: Result<JSONValue, RPCError>) {
+    private func finish(_ request: RPCRequest, requestBytes: Int, _ outcome: Result<JSONValue, RPCError>) {
         inFlight -= 1
+        heldBytes -= requestBytes
         if let id = request.id {
             switch outcome {
             case .success(let result): write(RPCResponse(id: id, result: result))
@@ -108,7 +145,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     private func mayRead(_ context: ChannelHandlerContext) -> Bool {
-        inFlight < maxInFlight && !closingAfterInFlight && context.channel.isWritable
+        inFlight < maxInFlight && heldBytes < maxHeldBytes && !closingAfterInFlight && context.channel.isWritable
     }
 
     private func resumeReadingIfAllowed() {
@@ -132,7 +169,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             if inFlight == 0 { closeNow() }
         } else if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             let quietFor = DispatchTime.now().uptimeNanoseconds - lastActivity
-            if progress.partialFrame {
+            if progress.partialFrame && !readPending {
                 logger.info("read timeout: half a frame and then nothing; closing")
                 closeNow()
             } else if inFlight == 0 && quietFor >= idleTimeoutNanoseconds {
@@ -169,10 +206,31 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private func write(_ response: RPCResponse) {
         guard let context, context.channel.isActive else { return }
         lastActivity = DispatchTime.now().uptimeNanoseconds
-        let body = response.serialized()
+        var body = response.serialized()
+        if body.count > maxFrameBytes {
+            // Frames are bounded both ways: a client may size its buffer by the same limit.
+            let error = RPCError(.inputTooLarge, "the answer would be \(body.count) bytes, over the \(maxFrameBytes)-byte frame limit (max-frame-bytes); send fewer or shorter texts",
+                                 data: ["limit": .int(Int64(maxFrameBytes)), "answer_bytes": .int(Int64(body.count))])
+            dispatcher.stats.recordError(error)
+            body = RPCResponse(id: response.id, error: error).serialized()
+        }
+        let size = Frame.headerLength + body.count
         var buffer = context.channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)
-        lastWrite = context.writeAndFlush(wrapOutboundOut(buffer))
+        heldBytes += size
+        let write = context.writeAndFlush(wrapOutboundOut(buffer))
+        write.whenComplete { [self] _ in
+            heldBytes -= size
+            resumeReadingIfAllowed()
+        }
+        lastWrite = write
+    }
+
+    /// Closes once the last response has left and ignores the rest of the input (a refused
+    /// connection must not have its requests served while its refusal is on the way).
+    private func closeAll() {
+        closingAfterInFlight = true
+        closeNow()
     }
 
     /// Closes once the last response has left, so an error sent just before closing arrives.

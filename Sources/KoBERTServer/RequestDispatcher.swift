@@ -29,7 +29,9 @@ public final class RequestDispatcher: @unchecked Sendable {
         set { lock.lock(); _draining = newValue; lock.unlock() }
     }
 
-    public func dispatch(_ request: RPCRequest, completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
+    /// `connection` names the sender for the engine's round-robin between connections.
+    public func dispatch(_ request: RPCRequest, from connection: ConnectionID = 0,
+                         completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
         stats.recordAccepted()
         let started = DispatchTime.now().uptimeNanoseconds
         // Unknown names are counted under one key so a client cannot grow the stats table.
@@ -53,25 +55,33 @@ public final class RequestDispatcher: @unchecked Sendable {
             case .nsmc, .ner:
                 let params = try TextsParams.parse(request.params)
                 try checkCount(params.texts.count)
-                try enqueue(task: known.rawValue, items: params.texts.map { .text($0, pooling: .cls) }, finish: finish) {
+                try enqueue(task: known.rawValue, items: params.texts.map { .text($0, pooling: .cls) }, from: connection, finish: finish) {
                     ["predictions": .array($0)]
                 }
             case .embed:
                 let params = try TextsParams.parse(request.params)
                 try checkCount(params.texts.count)
-                try enqueue(task: "embed", items: params.texts.map { .text($0, pooling: params.pooling) }, finish: finish) {
+                try enqueue(task: "embed", items: params.texts.map { .text($0, pooling: params.pooling) }, from: connection, finish: finish) {
                     ["embeddings": .array($0)]
                 }
             case .qa:
                 let params = try QAParams.parse(request.params)
-                try enqueue(task: "qa", items: [.question(params.question, context: params.context)], finish: finish) { $0[0] }
+                try enqueue(task: "qa", items: [.question(params.question, context: params.context)], from: connection, finish: finish) { $0[0] }
             case .tokenize:
                 let params = try TextsParams.parse(request.params)
                 try checkCount(params.texts.count)
                 guard let task = params.model ?? registry.tasks.first else {
                     throw RPCError(.modelNotLoaded, "no model is loaded, so there is no tokenizer")
                 }
-                try enqueue(task: task, operation: .tokenize, items: params.texts.map { .text($0, pooling: .cls) }, finish: finish) {
+                // Refused before any tokenizing when even a lower bound is over the limit.
+                let limit = configuration.maxPiecesPerRequest
+                let atLeast = Self.minimumPieces(params.texts, stoppingAbove: limit)
+                if atLeast > limit {
+                    throw RPCError(.inputTooLarge, "tokenize: these texts make more than \(limit) pieces, the limit per request (max-pieces)",
+                                   data: ["limit": .int(Int64(limit))])
+                }
+                try enqueue(task: task, operation: .tokenize, items: params.texts.map { .text($0, pooling: .cls) },
+                            from: connection, maxPieces: limit, finish: finish) {
                     ["tokens": .array($0)]
                 }
             }
@@ -90,10 +100,12 @@ public final class RequestDispatcher: @unchecked Sendable {
 
     /// Queues the items; the request fails as a whole if any item fails (data names the index).
     private func enqueue(task: String, operation: InferenceEngine.Operation = .predict, items: [InferenceItem],
+                         from connection: ConnectionID, maxPieces: Int? = nil,
                          finish: @escaping (Result<JSONValue, RPCError>) -> Void,
                          assemble: @escaping ([JSONValue]) -> JSONValue) throws {
         if draining { throw RPCError(.shuttingDown, "kobertd is shutting down") }
-        let refused = engine.submit(task: task, operation: operation, items: items) { results in
+        let refused = engine.submit(task: task, operation: operation, items: items, from: connection,
+                                    maxPieces: maxPieces) { results in
             var values: [JSONValue] = []
             values.reserveCapacity(results.count)
             for (i, r) in results.enumerated() {
@@ -107,6 +119,29 @@ public final class RequestDispatcher: @unchecked Sendable {
             finish(.success(assemble(values)))
         }
         if let refused { throw refused }
+    }
+
+    /// A lower bound on the pieces any tokenizer here makes of `texts`, counted in one cheap pass
+    /// (stops once over `limit`): each run of characters between spaces that holds a letter or a
+    /// digit is at least one piece (both tokenizers split at spaces; letters and digits survive
+    /// normalization).
+    static func minimumPieces(_ texts: [String], stoppingAbove limit: Int) -> Int {
+        var count = 0
+        for text in texts {
+            var wordHasLetter = false
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case " ", "\t", "\n", "\r":
+                    if wordHasLetter { count += 1; wordHasLetter = false }
+                    if count > limit { return count }
+                default:
+                    if !wordHasLetter && scalar.isLetterOrDigit { wordHasLetter = true }
+                }
+            }
+            if wordHasLetter { count += 1 }
+            if count > limit { return count }
+        }
+        return count
     }
 
     func health() -> JSONValue {
@@ -126,5 +161,16 @@ public final class RequestDispatcher: @unchecked Sendable {
                 "pid": .int(Int64(ProcessInfo.processInfo.processIdentifier)),
                 "models": .object(models), "listener": listenerDescription, "limits": configuration.limitsJSON,
                 "methods": .array(RPCMethod.allCases.map { .string($0.rawValue) })]
+    }
+}
+
+extension Unicode.Scalar {
+    /// Letters (not modifier letters) and decimal digits: what normalization never deletes.
+    var isLetterOrDigit: Bool {
+        if isASCII { return properties.isAlphabetic || ("0"..."9").contains(self) }
+        switch properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .otherLetter, .decimalNumber: return true
+        default: return false
+        }
     }
 }

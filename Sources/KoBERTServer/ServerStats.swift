@@ -75,6 +75,8 @@ public final class ServerStats: @unchecked Sendable {
         return true
     }
     public func connectionClosed() { lock.lock(); connectionsOpen -= 1; lock.unlock() }
+    /// A connection refused after it was counted open (its uid holds too many); it still closes.
+    public func recordRejectedConnection() { lock.lock(); connectionsRejected += 1; lock.unlock() }
 
     public var openConnections: Int { lock.lock(); defer { lock.unlock() }; return connectionsOpen }
 

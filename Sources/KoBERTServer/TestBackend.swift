@@ -12,7 +12,7 @@ public final class TestBackend: InferenceBackend, @unchecked Sendable {
     public let maxLength: Int
     public let delayMilliseconds: Int
     private let batchLock = NSLock()
-    private var _batchSizes: [Int] = []
+    private var _batches: [[InferenceItem]] = []
 
     public init(task: String, version: String, labels: [String], maxLength: Int = 64, delayMilliseconds: Int = 0) {
         self.task = task; self.version = version; self.labels = labels
@@ -20,7 +20,9 @@ public final class TestBackend: InferenceBackend, @unchecked Sendable {
     }
 
     /// Batch sizes seen, so tests can check that micro-batching grouped requests.
-    public var batchSizes: [Int] { batchLock.lock(); defer { batchLock.unlock() }; return _batchSizes }
+    public var batchSizes: [Int] { batches.map(\.count) }
+    /// The items of each batch, in the order the batches ran (tests check the serving order).
+    public var batches: [[InferenceItem]] { batchLock.lock(); defer { batchLock.unlock() }; return _batches }
 
     public var manifest: JSONValue {
         ["backend": "test", "task": .string(task), "version": .string(version),
@@ -28,7 +30,7 @@ public final class TestBackend: InferenceBackend, @unchecked Sendable {
     }
 
     public func predict(_ items: [InferenceItem]) -> [ItemResult] {
-        batchLock.lock(); _batchSizes.append(items.count); batchLock.unlock()
+        batchLock.lock(); _batches.append(items); batchLock.unlock()
         if delayMilliseconds > 0 { usleep(useconds_t(delayMilliseconds * 1000)) }
         return items.map { item in
             switch (task, item) {
@@ -41,17 +43,17 @@ public final class TestBackend: InferenceBackend, @unchecked Sendable {
         }
     }
 
-    public func tokenize(_ text: String) throws -> JSONValue {
-        var tokens: [JSONValue] = [], position = 0
+    public func tokenize(_ text: String) throws -> [TokenPieceResult] {
+        var tokens: [TokenPieceResult] = [], position = 0
         for word in text.split(separator: " ", omittingEmptySubsequences: false) {
             let length = word.unicodeScalars.count
             if length > 0 {
-                let piece = TokenPieceResult(piece: "▁" + word, id: Self.byteSum(String(word)) % 8002, start: position, end: position + length)
-                tokens.append(try JSONValue(encoding: piece))
+                tokens.append(TokenPieceResult(piece: "▁" + word, id: Self.byteSum(String(word)) % 8002,
+                                               start: position, end: position + length))
             }
             position += length + 1
         }
-        return .array(tokens)
+        return tokens
     }
 
     static func byteSum(_ text: String) -> Int { text.utf8.reduce(0) { $0 + Int($1) } }

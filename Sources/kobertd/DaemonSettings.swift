@@ -39,13 +39,20 @@ struct DaemonSettings {
             engine.maxWaitNanoseconds = OptionLimits.nanoseconds(milliseconds: v)
         }
         if let v = try Self.count("max-queue", c.maxQueue, file, minimum: 1, maximum: 1 << 30) { engine.maxQueue = v }
+        if let v = try Self.count("max-batch-bytes", c.maxBatchBytes, file, minimum: 1, maximum: Int(Int32.max)) { engine.maxBatchBytes = v }
 
         var server = ServerConfiguration(socketPath: path, listenDescriptor: listenFD, engine: engine)
         if let v = try Self.count("max-texts", c.maxTexts, file, minimum: 1, maximum: 1 << 30) { server.maxTextsPerRequest = v }
         if let v = try Self.count("max-frame-bytes", c.maxFrameBytes, file, minimum: OptionLimits.minFrameBytes,
                                   maximum: Int(Int32.max)) { server.maxFrameBytes = v }
         if let v = try Self.count("max-connections", c.maxConnections, file, minimum: 1, maximum: 1 << 20) { server.maxConnections = v }
+        if let v = try Self.count("max-connections-per-uid", c.maxConnectionsPerUID, file, minimum: 1, maximum: 1 << 20) {
+            server.maxConnectionsPerUIDSetting = v
+        }
         if let v = try Self.count("max-in-flight", c.maxInFlight, file, minimum: 1, maximum: 1 << 20) { server.maxInFlightPerConnection = v }
+        if let v = try Self.count("max-connection-bytes", c.maxConnectionBytes, file, minimum: OptionLimits.minFrameBytes,
+                                  maximum: 1 << 40) { server.maxConnectionBytes = v }
+        if let v = try Self.count("max-pieces", c.maxPieces, file, minimum: 1, maximum: 1 << 30) { server.maxPiecesPerRequest = v }
         if let v = try Self.time("idle-timeout", c.idleTimeout, file) { server.idleTimeoutSeconds = v }
         if let v = try Self.time("read-timeout", c.readTimeout, file) { server.readTimeoutSeconds = v }
         if let v = try Self.time("drain-timeout", c.drainTimeout, file) { server.drainTimeoutSeconds = v }

@@ -65,13 +65,25 @@ struct Kobertd: AsyncParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Open connections at most (default 256).")
     var maxConnections: Int?
 
+    @Option(name: .customLong("max-connections-per-uid"), help: "Open connections one peer uid may hold (default: half of max-connections).")
+    var maxConnectionsPerUID: Int?
+
     @Option(name: .customLong("max-in-flight"), help: "Unanswered requests per connection before reading pauses (default 128).")
     var maxInFlight: Int?
+
+    @Option(name: .customLong("max-connection-bytes"), help: "Bytes of unanswered requests and unsent answers per connection before reading pauses (default 4194304).")
+    var maxConnectionBytes: Int?
+
+    @Option(name: .customLong("max-pieces"), help: "Pieces one tokenize request may produce in all (default 8192).")
+    var maxPieces: Int?
+
+    @Option(name: .customLong("max-batch-bytes"), help: "Bytes of text a micro-batch grows to at most (default 16384).")
+    var maxBatchBytes: Int?
 
     @Option(name: .customLong("idle-timeout"), help: "Close a connection quiet this long with nothing in flight, s (default 300).")
     var idleTimeout: Double?
 
-    @Option(name: .customLong("read-timeout"), help: "Close a connection stalled inside a frame this long, s (default 10).")
+    @Option(name: .customLong("read-timeout"), help: "Close a connection inside a frame with no byte received for this long, s (default 10).")
     var readTimeout: Double?
 
     @Option(name: .customLong("drain-timeout"), help: "Longest graceful drain on SIGTERM, s (default 20).")

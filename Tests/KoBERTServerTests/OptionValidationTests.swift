@@ -76,12 +76,15 @@ final class OptionValidationTests: XCTestCase {
         let bad = [["--max-wait-ms=inf"], ["--max-wait-ms=nan"], ["--idle-timeout=-1"], ["--read-timeout=nan"],
                    ["--drain-timeout=inf"], ["--idle-timeout=1e300"], ["--max-frame-bytes=0"], ["--max-batch=0"],
                    ["--threads=0"], ["--max-queue=0"], ["--max-texts=0"], ["--max-connections=0"], ["--max-in-flight=0"],
+                   ["--max-connections-per-uid=0"], ["--max-connection-bytes=100"], ["--max-pieces=0"], ["--max-batch-bytes=0"],
+                   ["--config", dir.write("bad3.conf", "max-pieces = -5\n")],
                    ["--config", dir.write("bad.conf", "idle-timeout = -1\n")],
                    ["--config", dir.write("bad2.conf", "max-batch = 0\n")]]
         for args in bad {
             let (status, output) = try runProcess(kobertd, model + args, in: dir.path)
             XCTAssertEqual(status, 64, "\(args): \(output)")
-            let option = args[0] == "--config" ? (args[1].hasSuffix("bad.conf") ? "idle-timeout" : "max-batch")
+            let optionOfFile = ["bad.conf": "idle-timeout", "bad2.conf": "max-batch", "bad3.conf": "max-pieces"]
+            let option = args[0] == "--config" ? optionOfFile[URL(fileURLWithPath: args[1]).lastPathComponent] ?? "?"
                 : String(args[0].split(separator: "=")[0])
             XCTAssertTrue(output.contains(option), "\(args): \(output)")
         }
