@@ -45,19 +45,26 @@ struct FairQueue<Item> {
     var heads: [Item] { rotation.compactMap { lanes[$0].map { $0.items[$0.head] } } }
 
     /// Up to `limit` items in turn order; `accept` sees each next item with those taken so far
-    /// and may stop the batch there (the first item is always taken).
-    mutating func take(upTo limit: Int, while accept: (Item, [Item]) -> Bool = { _, _ in true }) -> [Item] {
+    /// and may stop the batch there (the first item is always taken). Connections whose next item
+    /// is not `eligible` are passed over and keep their place in the turn.
+    mutating func take(upTo limit: Int, eligible: (Item) -> Bool = { _ in true },
+                       while accept: (Item, [Item]) -> Bool = { _, _ in true }) -> [Item] {
         var taken: [Item] = []
-        while taken.count < limit, let connection = rotation.first {
+        var position = 0
+        while taken.count < limit, position < rotation.count {
+            let connection = rotation[position]
             guard let next = lanes[connection].map({ $0.items[$0.head] }) else {
-                rotation.removeFirst(); newcomers = max(0, newcomers - 1); continue
+                rotation.remove(at: position)
+                if position < newcomers { newcomers -= 1 }
+                continue
             }
+            guard eligible(next) else { position += 1; continue }
             if !taken.isEmpty && !accept(next, taken) { break }
             // Popped in place (through the dictionary), so the lane's array is not copied.
             taken.append(lanes[connection]!.popFirst())
             count -= 1
-            rotation.removeFirst()
-            newcomers = max(0, newcomers - 1)
+            rotation.remove(at: position)
+            if position < newcomers { newcomers -= 1 }
             if lanes[connection]!.isEmpty { lanes[connection] = nil } else { rotation.append(connection) }
         }
         return taken

@@ -14,7 +14,16 @@ import KoBERTProtocol
 /// `maxBatchBytes` of padded text (items × its longest item, as a batch runs padded to its
 /// longest sequence), so a batch of long texts is one text long and a short text does not
 /// ride, padded, in a batch of long ones.
+///
+/// Short lane: with two or more workers, at most all but one run batches holding a long text (one
+/// over `longTextBytes`) at a time, so a short request never waits for a long forward pass
+/// (~250 ms for 512 tokens on one core) to end; the last worker takes long work only when no
+/// other worker is on it.
+// @unchecked: every stored var is read and written under `condition`.
 public final class InferenceEngine: @unchecked Sendable {
+    /// UTF-8 bytes above which a text counts as long for the short lane (~340 Hangul syllables).
+    public static let longTextBytes = 1024
+
     public struct Limits: Sendable {
         public var threads: Int
         public var maxBatch: Int
@@ -69,6 +78,8 @@ public final class InferenceEngine: @unchecked Sendable {
     private var keyRotation: [QueueKey] = []
     private var queued = 0
     private var running = 0
+    /// Batches of long texts running now (the short lane keeps one worker off them).
+    private var runningLong = 0
     private var stopping = false
     private var liveWorkers = 0
     private var stopWaiters: [() -> Void] = []
@@ -148,11 +159,14 @@ public final class InferenceEngine: @unchecked Sendable {
         while true {
             let now = DispatchTime.now().uptimeNanoseconds
             if let (key, batch) = takeBatch(now: now) {
+                let long = batch.contains { $0.bytes > Self.longTextBytes }
                 running += 1
+                if long { runningLong += 1 }
                 condition.unlock()
                 let results = run(key: key, batch: batch)
                 condition.lock()
                 running -= 1
+                if long { runningLong -= 1; condition.broadcast() }   // a held-back long batch may go now
                 lastProgress = DispatchTime.now().uptimeNanoseconds
                 var finished: [Job] = []
                 for (pending, result) in zip(batch, results) {
@@ -166,7 +180,7 @@ public final class InferenceEngine: @unchecked Sendable {
                 continue
             }
             if stopping && queued == 0 { break }
-            if let deadline = earliestDeadline() {
+            if let deadline = earliestDeadline(eligible: eligibleNow()) {
                 let wait = deadline > now ? Double(deadline - now) / 1e9 : 0
                 _ = condition.wait(until: Date(timeIntervalSinceNow: wait))
             } else {
@@ -184,10 +198,12 @@ public final class InferenceEngine: @unchecked Sendable {
     /// Under the lock: a batch from the first ready queue in turn order (full, expired, or
     /// draining); that queue then goes to the back of the turn.
     private func takeBatch(now: UInt64) -> (QueueKey, [Pending])? {
+        let eligible = eligibleNow()
         guard let position = keyRotation.firstIndex(where: { key in
             guard let queue = queues[key] else { return false }
-            return queue.count >= limits.maxBatch || stopping
-                || queue.heads.contains { now &- $0.enqueuedAt >= limits.maxWaitNanoseconds }
+            let heads = queue.heads.filter(eligible)
+            return !heads.isEmpty && (queue.count >= limits.maxBatch || stopping
+                || heads.contains { now &- $0.enqueuedAt >= limits.maxWaitNanoseconds })
         }) else { return nil }
         let key = keyRotation.remove(at: position)
         // Split what waits between the idle workers (this one included): one worker taking a whole
@@ -197,7 +213,7 @@ public final class InferenceEngine: @unchecked Sendable {
         let fairShare = (waiting + idleWorkers - 1) / idleWorkers
         var longest = 0
         let byteLimit = limits.maxBatchBytes
-        let batch = queues[key]!.take(upTo: min(limits.maxBatch, fairShare)) { next, taken in
+        let batch = queues[key]!.take(upTo: min(limits.maxBatch, fairShare), eligible: eligible) { next, taken in
             if taken.count == 1 { longest = taken[0].bytes }
             let padded = max(longest, next.bytes).multipliedReportingOverflow(by: taken.count + 1)
             guard !padded.overflow, padded.partialValue <= byteLimit else { return false }
@@ -209,8 +225,14 @@ public final class InferenceEngine: @unchecked Sendable {
         return (key, batch)
     }
 
-    private func earliestDeadline() -> UInt64? {
-        queues.values.flatMap { $0.heads.map(\.enqueuedAt) }.min().map { $0 + limits.maxWaitNanoseconds }
+    /// Under the lock: which items a worker may start now (all, unless the short lane is closed to long ones).
+    private func eligibleNow() -> (Pending) -> Bool {
+        let laneHeldBack = limits.threads > 1 && runningLong >= limits.threads - 1
+        return laneHeldBack ? { $0.bytes <= Self.longTextBytes } : { _ in true }
+    }
+
+    private func earliestDeadline(eligible: (Pending) -> Bool) -> UInt64? {
+        queues.values.flatMap { $0.heads.filter(eligible).map(\.enqueuedAt) }.min().map { $0 + limits.maxWaitNanoseconds }
     }
 
     /// Runs one batch outside the lock on whatever model is current now.

@@ -12,7 +12,8 @@ struct PredictCommand: ParsableCommand {
         abstract: "Run a model on stdin, one item a line; write one JSON object a line to stdout.",
         discussion: """
         Input, one item per line:
-          text            raw text, tokenized by the KoBERT tokenizer (default)
+          text            raw text, tokenized by the KoBERT tokenizer (default);
+                          an empty line is the text "" (as kobertd answers it)
           --ids           a JSON array of token ids, [CLS]/[SEP] included,
                           e.g. [2, 517, 3]; or, for BERT segments,
                           {"input_ids": [...], "token_type_ids": [...]}
@@ -170,7 +171,10 @@ struct PredictionRunner {
 
     func parse(_ rawLine: String) throws -> Item {
         let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine
-        if line.trimmingCharacters(in: .whitespaces).isEmpty { throw KoBERTError("empty line") }
+        // A text line may be empty (it is answered for "", as kobertd answers `texts: [""]`); --ids and qa
+        // lines are JSON, which an empty line is not.
+        let blank = line.trimmingCharacters(in: .whitespaces).isEmpty
+        if blank && (ids || predictor.task == .qa) { throw KoBERTError("empty line (expected JSON)") }
         if ids {
             let data = Data(line.utf8)
             if let tokens = try? JSONDecoder().decode([Int].self, from: data) { return .tokens(TokenSequence(ids: tokens)) }

@@ -117,4 +117,42 @@ final class FairnessTests: XCTestCase {
         XCTAssertEqual(nerBackend.batches.count, 16)
         await server.shutdown()
     }
+
+    func testFairQueuePassesOverIneligibleHeadsWithoutMovingThem() {
+        var queue = FairQueue<String>()
+        queue.append("LONG-a1", from: 1); queue.append("a2", from: 1)
+        queue.append("b1", from: 2)
+        queue.append("LONG-c1", from: 3)
+        let short = { (item: String) in !item.hasPrefix("LONG") }
+        XCTAssertEqual(queue.take(upTo: 8, eligible: short), ["b1"])
+        XCTAssertEqual(queue.heads, ["LONG-a1", "LONG-c1"], "passed-over connections keep their turn")
+        XCTAssertEqual(queue.take(upTo: 8, eligible: short), [])
+        XCTAssertEqual(queue.take(upTo: 8), ["LONG-a1", "LONG-c1", "a2"])
+        XCTAssertTrue(queue.isEmpty)
+    }
+
+    /// Short lane: with two workers, long texts keep only one busy, so a short request sent while
+    /// long ones wait starts at once on the other worker instead of after the next long batch.
+    func testAShortRequestDoesNotWaitForLongBatchesOnBothWorkers() async throws {
+        let dir = TempDirectory()
+        let server = try await startServer(dir, delayMs: 400) { $0.engine = .init(threads: 2, maxBatch: 8, maxWaitNanoseconds: 0) }
+        let flood = try RawConnection(path: dir.file("k.sock"), timeoutSeconds: 20)
+        let long = String(repeating: "가", count: InferenceEngine.longTextBytes / 3 + 1)
+        for r in 0..<3 { flood.send(json: request(r, "nsmc", ["texts": .array([.string(long + "\(r)")])])) }
+        var depth = 0
+        for _ in 0..<500 where depth < 2 {
+            depth = server.engine.queueDepth
+            if depth < 2 { usleep(2_000) }
+        }
+        XCTAssertEqual(depth, 2, "one long text running, two held back for the short lane")
+        let probe = try RawConnection(path: dir.file("k.sock"), timeoutSeconds: 20)
+        probe.send(json: request(99, "nsmc", ["texts": ["probe"]]))
+        XCTAssertNil(probe.response()?.errorCode)
+        for _ in 0..<3 { XCTAssertNil(flood.response()?.errorCode) }
+        let backend = try XCTUnwrap(server.registry.backend(for: "nsmc") as? TestBackend)
+        let batches = backend.batches.map { $0.map { item -> String in if case .text(let t, _) = item { return t == "probe" ? t : "long" }; return "" } }
+        // The two held-back long texts then run together (2 × 1 KiB is within max-batch-bytes).
+        XCTAssertEqual(batches, [["long"], ["probe"], ["long", "long"]])
+        await server.shutdown()
+    }
 }

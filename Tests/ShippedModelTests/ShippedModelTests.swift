@@ -51,4 +51,54 @@ final class ShippedModelTests: XCTestCase {
             }
         }
     }
+
+    /// `kobert predict` answers an empty line for the text "", as kobertd answers `texts: [""]`
+    /// (both go through Predictor.classify), instead of an error only the offline path gave.
+    func testPredictAnswersAnEmptyLineLikeTheDaemon() throws {
+        var dir = URL(fileURLWithPath: Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundlePath ?? CommandLine.arguments[0])
+        var kobert: String?
+        for _ in 0..<4 where kobert == nil {
+            dir = dir.deletingLastPathComponent()
+            let candidate = dir.appendingPathComponent("kobert").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { kobert = candidate }
+        }
+        guard let kobert else { return XCTFail("kobert is not built next to the tests (Tools/test builds it: swift build --build-tests)") }
+        let model = try XCTUnwrap(shippedPaths("nsmc").first, "no NSMC model in models/")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kobert)
+        process.arguments = ["predict", "--model", model, "--threads", "1"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data("\n정말 재밌다\n".utf8))
+        try input.fileHandleForWriting.close()
+        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(lines.count, 2, "\(lines)")
+        let first = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+        XCTAssertNil(first["error"], "\(first)")
+        let expected = try ModelLoader.load(path: model, task: .nsmc, threads: 1).classify([""])[0].label
+        XCTAssertEqual(first["label"] as? String, expected)
+    }
+
+    /// Threads split the work, never the answer: 1…6 threads give the same probabilities and entities.
+    func testShippedModelsAnswerTheSameAtAnyThreadCount() throws {
+        let reviews = ["정말 재밌고 감동적인 영화였어요", "시간 아깝다 최악", "그냥 그랬다. 배우는 좋았는데 이야기가 약하다", ""]
+        let sentence = ["이순신 장군은 서울 에서 태어나 한산도 에서 왜군을 크게 물리쳤다 ."]
+        for path in shippedPaths("nsmc") {
+            let one = try ModelLoader.load(path: path, task: .nsmc, threads: 1).classify(reviews).map(\.probs)
+            for threads in 2...6 {
+                XCTAssertEqual(try ModelLoader.load(path: path, task: .nsmc, threads: threads).classify(reviews).map(\.probs), one, "\(path), \(threads) threads")
+            }
+        }
+        for path in shippedPaths("ner") {
+            let one = try ModelLoader.load(path: path, task: .ner, threads: 1).ner(sentence).map { $0.entities.map { "\($0.label) \($0.start) \($0.end) \($0.score)" } }
+            for threads in 2...6 {
+                let many = try ModelLoader.load(path: path, task: .ner, threads: threads).ner(sentence).map { $0.entities.map { "\($0.label) \($0.start) \($0.end) \($0.score)" } }
+                XCTAssertEqual(many, one, "\(path), \(threads) threads")
+            }
+        }
+    }
 }
