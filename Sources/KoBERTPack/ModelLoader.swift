@@ -9,7 +9,8 @@ import KoBERTTokenizer
 public enum ModelLoader {
     public static let tokenizerModelName = "tokenizer_78b3253a26.model"
 
-    /// `task: nil` takes the packed file's task, or guesses a folder's from config.json's architectures.
+    /// `task: nil` takes the packed file's task, or infers a folder's (TaskInference: config.json's
+    /// architectures, else the head tensors). A task the weights contradict is an error.
     /// `tokenizerDirectory` is used only when the model carries no tokenizer of its own.
     public static func load(path: String, task: Task? = nil, threads: Int = 2,
                             tokenizerDirectory: String? = nil) throws -> Predictor {
@@ -22,7 +23,7 @@ public enum ModelLoader {
             let weights = CheckpointWeights(config: checkpoint.config, tensors: checkpoint.tensors, source: path)
             let tokenizer = try fitting(try folderTokenizer(path) ?? tokenizerDirectory.flatMap { try folderTokenizer($0) },
                                         checkpoint.config)
-            return try Predictor(weights: weights, task: task ?? guessTask(checkpoint.config),
+            return try Predictor(weights: weights, task: task ?? TaskInference.infer(weights),
                                  tokenizer: tokenizer, threads: threads)
         }
         return try loadPacked(path: path, task: task, threads: threads, tokenizerDirectory: tokenizerDirectory)
@@ -52,6 +53,7 @@ public enum ModelLoader {
             tokenizer = fitting(try folderTokenizer(tokenizerDirectory), file.manifest.config)
         }
         let predictor = try Predictor(weights: weights, task: packedTask, tokenizer: tokenizer, threads: threads)
+        try checkLabels(file.manifest, predictor, path: path)
         HeapTrim.releaseFreedPages()
         return predictor
     }
@@ -90,13 +92,14 @@ public enum ModelLoader {
         return tokenizer
     }
 
-    /// The task a checkpoint's head was trained for, from config.json's `architectures`.
-    public static func guessTask(_ config: ModelConfig) -> Task {
-        for name in config.architectures {
-            if name.hasSuffix("ForSequenceClassification") { return .nsmc }
-            if name.hasSuffix("ForTokenClassification") { return .ner }
-            if name.hasSuffix("ForQuestionAnswering") { return .qa }
+    /// A classifier's packed label list must name each of its rows, as its config's id2label does.
+    static func checkLabels(_ manifest: PackManifest, _ predictor: Predictor, path: String) throws {
+        guard predictor.task == .nsmc || predictor.task == .ner else { return }
+        guard manifest.labels.count == predictor.labels.count else {
+            throw KoBERTError("\(path): the manifest has \(manifest.labels.count) labels but the classifier has \(predictor.labels.count) rows")
         }
-        return .embed
+        guard manifest.labels == predictor.labels else {
+            throw KoBERTError("\(path): the manifest's labels \(manifest.labels.prefix(8)) differ from its config's id2label")
+        }
     }
 }
