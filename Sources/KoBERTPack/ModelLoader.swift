@@ -32,13 +32,7 @@ public enum ModelLoader {
     public static func loadPacked(path: String, task: Task?, threads: Int = 2,
                                   tokenizerDirectory: String? = nil) throws -> Predictor {
         let file = try PackFile(path: path)
-        guard let packedTask = Task(rawValue: file.manifest.task) else {
-            throw KoBERTError("\(path): unknown task \"\(file.manifest.task)\" in the manifest")
-        }
-        if let task, task != packedTask {
-            throw KoBERTError("\(path): this model was packed for --task \(packedTask.rawValue), not \(task.rawValue)")
-        }
-        let weights = try PackedWeights(file: file, threads: threads)
+        _ = try packedTask(file, asked: task)   // before the tokenizer and weights are read
         var tokenizer: KoBertTokenizer? = nil
         if let packed = file.manifest.tokenizer {
             let model = try file.blobBytes(packed.model, what: "tokenizer model")
@@ -52,9 +46,29 @@ public enum ModelLoader {
         } else if let tokenizerDirectory {
             tokenizer = fitting(try folderTokenizer(tokenizerDirectory), file.manifest.config)
         }
-        let predictor = try Predictor(weights: weights, task: packedTask, tokenizer: tokenizer, threads: threads)
-        try checkLabels(file.manifest, predictor, path: path)
+        let predictor = try packedPredictor(file, task: task, tokenizer: tokenizer, threads: threads)
         HeapTrim.releaseFreedPages()
+        return predictor
+    }
+
+    /// The manifest's task, refusing an unknown one or one other than `asked`.
+    static func packedTask(_ file: PackFile, asked: Task?) throws -> Task {
+        guard let packed = Task(rawValue: file.manifest.task) else {
+            throw KoBERTError("\(file.path): unknown task \"\(file.manifest.task)\" in the manifest")
+        }
+        if let asked, asked != packed {
+            throw KoBERTError("\(file.path): this model was packed for --task \(packed.rawValue), not \(asked.rawValue)")
+        }
+        return packed
+    }
+
+    /// The encoder and head of an opened packed file, with the checks that need them built
+    /// (head tensors fit the task, labels name the classifier's rows).
+    static func packedPredictor(_ file: PackFile, task: Task?, tokenizer: KoBertTokenizer?, threads: Int) throws -> Predictor {
+        let packed = try packedTask(file, asked: task)
+        let weights = try PackedWeights(file: file, threads: threads)
+        let predictor = try Predictor(weights: weights, task: packed, tokenizer: tokenizer, threads: threads)
+        try checkLabels(file.manifest, predictor, path: file.path)
         return predictor
     }
 
