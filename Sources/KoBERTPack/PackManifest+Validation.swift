@@ -31,6 +31,12 @@ extension PackManifest {
             try tensor.validateSizes(file: file)
         }
 
+        // A classifier's labels name its rows (checked again, by name, once the model is built).
+        if task == "nsmc" || task == "ner", let classifier = entry("classifier.weight"), let rows = classifier.shape.first,
+           labels.count != rows {
+            throw fail("the manifest has \(labels.count) labels but the classifier has \(rows) rows")
+        }
+
         var rawTotal = 0
         for blob in allBlobs() {
             let ref = blob.ref
