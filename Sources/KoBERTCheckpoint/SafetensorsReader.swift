@@ -13,7 +13,7 @@ enum SafetensorsReader {
         guard declared <= UInt64(maximumHeaderBytes) else {
             throw KoBERTError("\(file.name): safetensors header length \(declared) is implausible")
         }
-        let headerLength = Int(declared)
+        let headerLength = try CheckedSize.int(declared, "\(file.name): safetensors header length")
         guard headerLength <= reader.remaining else {
             throw file.truncated("safetensors header of \(headerLength) bytes, but only \(reader.remaining) follow")
         }
@@ -45,14 +45,12 @@ enum SafetensorsReader {
             guard begin >= 0, begin <= end, end <= dataLength else {
                 throw fail("data_offsets [\(begin), \(end)] lie outside the \(dataLength) data bytes")
             }
-            var count = 1
-            for size in shape {
-                let (product, overflow) = count.multipliedReportingOverflow(by: size)
-                guard size >= 0, !overflow else { throw fail("shape \(shape) is invalid") }
-                count = product
-            }
-            guard count.multipliedReportingOverflow(by: type.byteSize) == (end - begin, false) else {
-                throw fail("shape \(shape) of \(dtypeName) needs \(count * type.byteSize) bytes, data_offsets give \(end - begin)")
+            // The byte count is checked before it is printed: [2^31, 2^31] of F32 overflows Int.
+            let bytes = try CheckedSize.byteCount(shape, elementSize: type.byteSize, limit: dataLength,
+                                                  "\(file.name): tensor \(name)")
+            let count = bytes / type.byteSize
+            guard bytes == end - begin else {
+                throw fail("shape \(shape) of \(dtypeName) needs \(bytes) bytes, data_offsets give \(end - begin)")
             }
             let tensor = StoredTensor(name: name, type: type, shape: shape,
                                       strides: StoredTensor.contiguousStrides(shape), elementOffset: 0,

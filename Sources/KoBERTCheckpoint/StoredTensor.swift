@@ -29,17 +29,15 @@ struct StoredTensor {
         guard shape.count == strides.count else { throw fail("shape \(shape) and strides \(strides) differ in rank") }
         guard shape.count <= 8 else { throw fail("rank \(shape.count) is not supported") }
         guard elementOffset >= 0, elementOffset <= 1 << 40 else { throw fail("storage offset \(elementOffset) out of range") }
-        var count = 1
+        let what = "\(file.name): tensor \(name)"
+        let count = try CheckedSize.elementCount(shape, limit: 1 << 34, what)
         var lastElement = elementOffset
         for (size, stride) in zip(shape, strides) {
-            guard size >= 0, stride >= 0 else { throw fail("negative size or stride in \(shape) / \(strides)") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: size)
-            guard !overflow, product <= 1 << 34 else { throw fail("shape \(shape) is too large") }
-            count = product
+            guard stride >= 0 else { throw fail("negative stride in \(strides)") }
             if size > 0 {
-                let (reach, reachOverflow) = (size - 1).multipliedReportingOverflow(by: stride)
-                guard !reachOverflow, reach <= 1 << 40 else { throw fail("stride \(stride) is too large") }
-                lastElement += reach
+                let reach = try CheckedSize.product(size - 1, stride, "\(what): stride")
+                guard reach <= 1 << 40 else { throw fail("stride \(stride) is too large") }
+                lastElement = try CheckedSize.sum(lastElement, reach, what)
             }
         }
         // Stride-0 views may repeat elements, but never blow a storage up without bound.
@@ -51,8 +49,8 @@ struct StoredTensor {
                 throw fail("view (offset \(elementOffset), shape \(shape), strides \(strides)) runs past its storage of \(storageCount) elements")
             }
         }
-        let (storageBytes, bytesOverflow) = storageCount.multipliedReportingOverflow(by: type.byteSize)
-        guard !bytesOverflow, storageByteOffset >= 0, storageBytes <= file.count - storageByteOffset else {
+        let storageBytes = try CheckedSize.product(storageCount, type.byteSize, "\(what): storage")
+        guard storageByteOffset >= 0, storageByteOffset <= file.count, storageBytes <= file.count - storageByteOffset else {
             throw file.truncated("tensor \(name) needs \(storageCount) elements at byte \(storageByteOffset)")
         }
         var values = [Float](repeating: 0, count: count)

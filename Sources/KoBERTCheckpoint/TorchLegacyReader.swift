@@ -40,12 +40,12 @@ enum TorchLegacyReader {
         for keyValue in keys.items {
             guard case .string(let key) = keyValue else { throw KoBERTError("\(file.name): storage key is a \(keyValue.kind)") }
             guard let type = types[key] else { throw KoBERTError("\(file.name): storage \(key) is used by no tensor") }
-            let declared = try reader.u64()
-            let (bytes, overflow) = Int(clamping: declared).multipliedReportingOverflow(by: type.byteSize)
-            guard !overflow, declared <= UInt64(Int.max), bytes <= reader.remaining else {
+            let declared = try CheckedSize.int(try reader.u64(), "\(file.name): storage \(key) element count")
+            let bytes = try CheckedSize.product(declared, type.byteSize, "\(file.name): storage \(key)")
+            guard bytes <= reader.remaining else {
                 throw file.truncated("storage \(key) declares \(declared) elements, \(reader.remaining) bytes remain")
             }
-            locations[key] = .init(byteOffset: reader.position, count: Int(declared))
+            locations[key] = .init(byteOffset: reader.position, count: declared)
             try reader.skip(bytes)
         }
         return try TorchStateDict.listing(stateDict, file: file) { storage in

@@ -22,11 +22,12 @@ enum TorchStateDict {
                 throw KoBERTError("\(file.name): tensor \(name): storage view lies outside storage \(ref.storage.key)")
             }
             let available = min(ref.storage.count, location.count - ref.storage.viewOffset)
+            let what = "\(file.name): tensor \(name): storage view"
+            let viewStart = try CheckedSize.sum(location.byteOffset,
+                                                try CheckedSize.product(ref.storage.viewOffset, ref.storage.type.byteSize, what), what)
             listing.add(StoredTensor(
                 name: name, type: ref.storage.type, shape: ref.shape, strides: ref.strides,
-                elementOffset: ref.offset,
-                storageByteOffset: location.byteOffset + ref.storage.viewOffset * ref.storage.type.byteSize,
-                storageCount: available))
+                elementOffset: ref.offset, storageByteOffset: viewStart, storageCount: available))
         }
         return listing
     }

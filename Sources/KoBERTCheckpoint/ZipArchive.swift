@@ -87,7 +87,8 @@ struct ZipArchive {
         guard count <= UInt64(maximumEntries), size <= UInt64(file.count), offset <= UInt64(file.count) else {
             throw file.truncated("zip central directory out of range")
         }
-        return (Int(count), Int(offset), Int(size))
+        let what = "\(file.name): zip central directory"
+        return (try CheckedSize.int(count, what), try CheckedSize.int(offset, what), try CheckedSize.int(size, what))
     }
 
     private static func readCentralEntry(_ reader: inout ByteReader, file: FileBytes) throws -> Entry {
@@ -129,17 +130,18 @@ struct ZipArchive {
         guard localOffset < UInt64(file.count), uncompressed <= UInt64(file.count) else {
             throw file.truncated("zip entry \(name) lies outside the file")
         }
-        var local = ByteReader(file, from: Int(localOffset))
+        var local = ByteReader(file, from: try CheckedSize.int(localOffset, "\(file.name): zip entry \(name) offset"))
         guard try local.u32() == localHeader else { throw file.truncated("zip entry \(name) has no local header") }
         try local.skip(22)
         let localName = Int(try local.u16())
         let localExtra = Int(try local.u16())
         try local.skip(localName + localExtra)
         let dataOffset = local.position
-        guard Int(uncompressed) <= file.count - dataOffset else {
+        let size = try CheckedSize.int(uncompressed, "\(file.name): zip entry \(name) size")
+        guard size <= file.count - dataOffset else {
             throw file.truncated("zip entry \(name) runs past the end of the file")
         }
-        return Entry(name: name, dataOffset: dataOffset, size: Int(uncompressed), crc32: crc)
+        return Entry(name: name, dataOffset: dataOffset, size: size, crc32: crc)
     }
 }
 

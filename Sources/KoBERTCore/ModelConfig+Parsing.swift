@@ -82,26 +82,6 @@ extension ModelConfig {
             architectures: try fields.strings("architectures"),
             id2label: try fields.labels())
     }
-
-    private func validate(file: String) throws {
-        func require(_ condition: Bool, _ detail: String) throws {
-            if !condition { throw KoBERTError("\(file): \(detail)") }
-        }
-        let limit = 1 << 24
-        try require((1...limit).contains(vocabSize), "vocab_size \(vocabSize) out of range")
-        try require((1...limit).contains(hiddenSize), "hidden size \(hiddenSize) out of range")
-        try require((1...1024).contains(numLayers), "layer count \(numLayers) out of range")
-        try require((1...hiddenSize).contains(numHeads) && hiddenSize % numHeads == 0,
-                    "hidden size \(hiddenSize) is not divisible into \(numHeads) heads")
-        try require((1...limit).contains(intermediateSize), "intermediate size \(intermediateSize) out of range")
-        try require((1...limit).contains(maxPositions), "max_position_embeddings \(maxPositions) out of range")
-        try require(architecture == .distilbert || (1...limit).contains(typeVocabSize),
-                    "type_vocab_size \(typeVocabSize) out of range")
-        try require(layerNormEps.isFinite && layerNormEps >= 0, "layer_norm_eps \(layerNormEps) out of range")
-        try require((0..<vocabSize).contains(padTokenId), "pad_token_id \(padTokenId) outside the vocabulary")
-        let ids = id2label.keys.sorted()
-        try require(ids == Array(0..<ids.count), "id2label ids must be 0…\(max(ids.count - 1, 0)), got \(ids)")
-    }
 }
 
 /// Typed access to a config's JSON object; every mismatch names the file and key.
@@ -180,8 +160,9 @@ private struct ConfigFields {
         } else if let raw = value("label2id") {
             guard let map = raw as? [String: Any] else { throw wrongType("label2id", "an object") }
             for (name, id) in map {
-                guard let number = id as? NSNumber else { throw wrongType("label2id", "a map from names to integers") }
-                result[number.intValue] = name
+                guard let number = id as? NSNumber, number.doubleValue == number.doubleValue.rounded(),
+                      abs(number.doubleValue) < 1e15 else { throw wrongType("label2id", "a map from names to integers") }
+                result[Int(number.doubleValue)] = name
             }
         }
         return result

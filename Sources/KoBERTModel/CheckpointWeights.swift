@@ -26,6 +26,9 @@ public struct CheckpointWeights: WeightStore {
             throw KoBERTError("\(source): tensor \(prefix).weight has shape \(weight.shape), expected 2 dimensions")
         }
         let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        guard outFeatures > 0, inFeatures > 0 else {
+            throw KoBERTError("\(source): tensor \(prefix).weight has shape \(weight.shape), an empty Linear")
+        }
         let bias = try linearBias(prefix, outFeatures: outFeatures)
         return FloatLinear(weight: weight.data, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
     }

@@ -33,9 +33,8 @@ public final class Encoder: @unchecked Sendable {
 
     public init(_ weights: any WeightStore) throws {
         let config = weights.config
-        guard config.hiddenSize > 0, config.numHeads > 0, config.hiddenSize % config.numHeads == 0 else {
-            throw KoBERTError("\(weights.source): hidden size \(config.hiddenSize) is not a multiple of \(config.numHeads) heads")
-        }
+        // Readers validate already; a store built in code passes the same check before sizing anything.
+        try config.validate(file: weights.source, minimumLayers: 0)
         self.config = config
         embeddings = try Embeddings(weights)
         layers = try (0..<config.numLayers).map { try TransformerLayer(weights, layer: $0) }

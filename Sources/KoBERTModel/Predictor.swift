@@ -25,6 +25,10 @@ public final class Predictor: @unchecked Sendable {
         encoder = try Encoder(weights)
         head = try TaskHead(weights, task: task)
         let id2label = weights.config.id2label
+        // A label list that does not match the classifier's rows would name the wrong class.
+        if task == .nsmc || task == .ner, !id2label.isEmpty, id2label.count != head.labelCount {
+            throw KoBERTError("\(weights.source): id2label has \(id2label.count) labels but the classifier has \(head.labelCount) rows")
+        }
         labels = (0..<head.labelCount).map { id2label[$0] ?? "LABEL_\($0)" }
         // KoBERT's [UNK]=0 [PAD]=1 [CLS]=2 [SEP]=3 unless the tokenizer says otherwise.
         separatorId = tokenizer?.sepId ?? 3

@@ -1,7 +1,8 @@
 import KoBERTCore
 
 /// The head a task needs, loaded from the weights. config.json's `architectures`, when present,
-/// must name a class with that head, so a NER checkpoint is never silently run as a classifier.
+/// must name a class with that head, and the head tensors must fit it (TaskInference), so a NER
+/// checkpoint is never silently run as a classifier.
 enum TaskHead {
     case sequence(SequenceClassifier)
     case token(TokenClassifier)
@@ -19,6 +20,8 @@ enum TaskHead {
         if let wanted, !declared.isEmpty, !declared.contains(where: { $0.hasSuffix(wanted) }) {
             throw KoBERTError("\(weights.source): config.json architectures \(declared) has no *\(wanted) head for --task \(task.rawValue)")
         }
+        // Without architectures (or besides them) the head tensors must fit the task too.
+        try TaskInference.requireCompatible(task, weights)
         switch task {
         case .nsmc: self = .sequence(try SequenceClassifier(weights))
         case .ner: self = .token(try TokenClassifier(weights))

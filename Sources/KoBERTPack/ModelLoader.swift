@@ -9,7 +9,8 @@ import KoBERTTokenizer
 public enum ModelLoader {
     public static let tokenizerModelName = "tokenizer_78b3253a26.model"
 
-    /// `task: nil` takes the packed file's task, or guesses a folder's from config.json's architectures.
+    /// `task: nil` takes the packed file's task, or infers a folder's (TaskInference: config.json's
+    /// architectures, else the head tensors). A task the weights contradict is an error.
     /// `tokenizerDirectory` is used only when the model carries no tokenizer of its own.
     public static func load(path: String, task: Task? = nil, threads: Int = 2,
                             tokenizerDirectory: String? = nil) throws -> Predictor {
@@ -22,7 +23,7 @@ public enum ModelLoader {
             let weights = CheckpointWeights(config: checkpoint.config, tensors: checkpoint.tensors, source: path)
             let tokenizer = try fitting(try folderTokenizer(path) ?? tokenizerDirectory.flatMap { try folderTokenizer($0) },
                                         checkpoint.config)
-            return try Predictor(weights: weights, task: task ?? guessTask(checkpoint.config),
+            return try Predictor(weights: weights, task: task ?? TaskInference.infer(weights),
                                  tokenizer: tokenizer, threads: threads)
         }
         return try loadPacked(path: path, task: task, threads: threads, tokenizerDirectory: tokenizerDirectory)
@@ -31,13 +32,7 @@ public enum ModelLoader {
     public static func loadPacked(path: String, task: Task?, threads: Int = 2,
                                   tokenizerDirectory: String? = nil) throws -> Predictor {
         let file = try PackFile(path: path)
-        guard let packedTask = Task(rawValue: file.manifest.task) else {
-            throw KoBERTError("\(path): unknown task \"\(file.manifest.task)\" in the manifest")
-        }
-        if let task, task != packedTask {
-            throw KoBERTError("\(path): this model was packed for --task \(packedTask.rawValue), not \(task.rawValue)")
-        }
-        let weights = try PackedWeights(file: file, threads: threads)
+        _ = try packedTask(file, asked: task)   // before the tokenizer and weights are read
         var tokenizer: KoBertTokenizer? = nil
         if let packed = file.manifest.tokenizer {
             let model = try file.blobBytes(packed.model, what: "tokenizer model")
@@ -51,8 +46,29 @@ public enum ModelLoader {
         } else if let tokenizerDirectory {
             tokenizer = fitting(try folderTokenizer(tokenizerDirectory), file.manifest.config)
         }
-        let predictor = try Predictor(weights: weights, task: packedTask, tokenizer: tokenizer, threads: threads)
+        let predictor = try packedPredictor(file, task: task, tokenizer: tokenizer, threads: threads)
         HeapTrim.releaseFreedPages()
+        return predictor
+    }
+
+    /// The manifest's task, refusing an unknown one or one other than `asked`.
+    static func packedTask(_ file: PackFile, asked: Task?) throws -> Task {
+        guard let packed = Task(rawValue: file.manifest.task) else {
+            throw KoBERTError("\(file.path): unknown task \"\(file.manifest.task)\" in the manifest")
+        }
+        if let asked, asked != packed {
+            throw KoBERTError("\(file.path): this model was packed for --task \(packed.rawValue), not \(asked.rawValue)")
+        }
+        return packed
+    }
+
+    /// The encoder and head of an opened packed file, with the checks that need them built
+    /// (head tensors fit the task, labels name the classifier's rows).
+    static func packedPredictor(_ file: PackFile, task: Task?, tokenizer: KoBertTokenizer?, threads: Int) throws -> Predictor {
+        let packed = try packedTask(file, asked: task)
+        let weights = try PackedWeights(file: file, threads: threads)
+        let predictor = try Predictor(weights: weights, task: packed, tokenizer: tokenizer, threads: threads)
+        try checkLabels(file.manifest, predictor, path: file.path)
         return predictor
     }
 
@@ -90,13 +106,14 @@ public enum ModelLoader {
         return tokenizer
     }
 
-    /// The task a checkpoint's head was trained for, from config.json's `architectures`.
-    public static func guessTask(_ config: ModelConfig) -> Task {
-        for name in config.architectures {
-            if name.hasSuffix("ForSequenceClassification") { return .nsmc }
-            if name.hasSuffix("ForTokenClassification") { return .ner }
-            if name.hasSuffix("ForQuestionAnswering") { return .qa }
+    /// A classifier's packed label list must name each of its rows, as its config's id2label does.
+    static func checkLabels(_ manifest: PackManifest, _ predictor: Predictor, path: String) throws {
+        guard predictor.task == .nsmc || predictor.task == .ner else { return }
+        guard manifest.labels.count == predictor.labels.count else {
+            throw KoBERTError("\(path): the manifest has \(manifest.labels.count) labels but the classifier has \(predictor.labels.count) rows")
         }
-        return .embed
+        guard manifest.labels == predictor.labels else {
+            throw KoBERTError("\(path): the manifest's labels \(manifest.labels.prefix(8)) differ from its config's id2label")
+        }
     }
 }

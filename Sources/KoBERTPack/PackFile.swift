@@ -19,14 +19,18 @@ public final class PackFile: @unchecked Sendable {
             guard (info.st_mode & S_IFMT) == S_IFREG else { throw KoBERTError("\(path): not a regular file") }
             let actualSize = Int(info.st_size)
             let header = try PackFormat.Header.decode(try Self.read(fd, at: 0, count: min(actualSize, PackFormat.headerSize), path: path), file: path)
-            guard actualSize >= Int(header.fileSize) else {
-                throw KoBERTError("\(path): truncated: \(actualSize) bytes, the header says \(header.fileSize)")
+            // Every header number is checked against the real size before it sizes a read.
+            let declaredSize = try CheckedSize.int(header.fileSize, "\(path): header file size")
+            guard actualSize >= declaredSize else {
+                throw KoBERTError("\(path): truncated: \(actualSize) bytes, the header says \(declaredSize)")
             }
-            guard actualSize == Int(header.fileSize) else {
-                throw KoBERTError("\(path): \(actualSize - Int(header.fileSize)) unexpected bytes after the end of the model")
+            guard actualSize == declaredSize else {
+                throw KoBERTError("\(path): \(actualSize - declaredSize) unexpected bytes after the end of the model")
             }
-            let manifestLength = Int(header.manifestLength)
-            guard PackFormat.headerSize + manifestLength <= Int(header.dataOffset), Int(header.dataOffset) <= actualSize else {
+            let manifestLength = try CheckedSize.int(header.manifestLength, "\(path): header manifest length")
+            let dataOffset = try CheckedSize.int(header.dataOffset, "\(path): header data offset")
+            let manifestEnd = try CheckedSize.sum(PackFormat.headerSize, manifestLength, "\(path): header manifest length")
+            guard dataOffset == PackFormat.aligned(manifestEnd), dataOffset <= actualSize else {
                 throw KoBERTError("\(path): header is inconsistent (manifest or data section out of bounds)")
             }
             let manifestBytes = try Self.read(fd, at: PackFormat.headerSize, count: manifestLength, path: path)
@@ -37,21 +41,14 @@ public final class PackFile: @unchecked Sendable {
             do {
                 manifest = try JSONDecoder().decode(PackManifest.self, from: Data(manifestBytes))
             } catch {
-                throw KoBERTError("\(path): manifest is not valid: \(error)")
+                throw KoBERTError("\(path): manifest is not valid: \(ManifestDecodingFailure.describe(error))")
             }
-            guard manifest.formatVersion == PackFormat.version else {
-                throw KoBERTError("\(path): unknown format version \(manifest.formatVersion) in the manifest")
-            }
-            let dataSize = actualSize - Int(header.dataOffset)
-            for blob in manifest.allBlobs() where blob.ref.offset < 0 || blob.ref.storedSize < 0 || blob.ref.rawSize < 0
-                || blob.ref.offset + blob.ref.storedSize > dataSize {
-                throw KoBERTError("\(path): \(blob.what) lies outside the data section")
-            }
+            try manifest.validate(file: path, dataSize: actualSize - dataOffset)
             self.path = path
             self.manifest = manifest
             self.fileSize = actualSize
             self.descriptor = fd
-            self.dataOffset = Int(header.dataOffset)
+            self.dataOffset = dataOffset
         } catch {
             close(fd)
             throw error
@@ -62,27 +59,45 @@ public final class PackFile: @unchecked Sendable {
 
     /// Reads, verifies and decompresses one blob into `destination` (exactly `ref.rawSize` bytes).
     public func readBlob(_ ref: BlobRef, what: String, into destination: UnsafeMutableRawBufferPointer) throws {
-        precondition(destination.count == ref.rawSize)
-        let stored = try Self.read(descriptor, at: dataOffset + ref.offset, count: ref.storedSize, path: path)
-        guard CRC32C.checksum(stored) == ref.crc32c else {
-            throw KoBERTError("\(path): checksum mismatch in \(what) (file is corrupt)")
+        let stored = try storedFrame(ref, what: what)
+        guard destination.count == ref.rawSize else {
+            throw KoBERTError("\(path): \(what): \(destination.count) bytes asked for, the manifest says \(ref.rawSize)")
         }
         try stored.withUnsafeBytes { try Zstd.decompress($0, into: destination, what: "\(path): \(what)") }
     }
 
+    /// The stored bytes of a blob, checksum-verified, whose zstd frame declares exactly
+    /// `ref.rawSize` bytes: checked before anything of that size is allocated.
+    private func storedFrame(_ ref: BlobRef, what: String) throws -> [UInt8] {
+        let stored = try Self.read(descriptor, at: dataOffset + ref.offset, count: ref.storedSize, path: path)
+        guard CRC32C.checksum(stored) == ref.crc32c else {
+            throw KoBERTError("\(path): checksum mismatch in \(what) (file is corrupt)")
+        }
+        let declared = stored.withUnsafeBytes { Zstd.contentSize($0) }
+        guard declared == ref.rawSize else {
+            let said = declared.map { "\($0) bytes" } ?? "no size"
+            throw KoBERTError("\(path): \(what): the zstd frame declares \(said), the manifest says \(ref.rawSize) (file is corrupt)")
+        }
+        return stored
+    }
+
     /// A blob decoded straight into a new array of `count` elements (no zero-filling first).
     func blobArray<T>(_ ref: BlobRef, of: T.Type, count: Int, what: String) throws -> [T] {
-        precondition(ref.rawSize == count * MemoryLayout<T>.stride)
+        let bytes = try CheckedSize.product(count, MemoryLayout<T>.stride, "\(path): \(what)")
+        guard ref.rawSize == bytes else {
+            throw KoBERTError("\(path): \(what) holds \(ref.rawSize) bytes, its shape needs \(bytes)")
+        }
+        let stored = try storedFrame(ref, what: what)
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            try readBlob(ref, what: what, into: UnsafeMutableRawBufferPointer(buffer))
+            try stored.withUnsafeBytes {
+                try Zstd.decompress($0, into: UnsafeMutableRawBufferPointer(buffer), what: "\(path): \(what)")
+            }
             initialized = count
         }
     }
 
     public func blobBytes(_ ref: BlobRef, what: String) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: ref.rawSize)
-        try bytes.withUnsafeMutableBytes { try readBlob(ref, what: what, into: $0) }
-        return bytes
+        try blobArray(ref, of: UInt8.self, count: ref.rawSize, what: what)
     }
 
     /// Every blob's checksum and decompressed size, without keeping the data. Used by `inspect --verify`.

@@ -175,6 +175,10 @@ enum PackFormat {
             guard bytes[52..<PackFormat.headerSize].allSatisfy({ $0 == 0 }) else {
                 throw KoBERTError("\(file): header padding (bytes 52..<64) is not zero (file is corrupt)")
             }
+            let headerSize = bytes.readLittleEndian(UInt32.self, at: 12), reserved = bytes.readLittleEndian(UInt32.self, at: 28)
+            guard headerSize == UInt32(PackFormat.headerSize), reserved == 0 else {
+                throw KoBERTError("\(file): header size \(headerSize) or reserved field \(reserved) is not \(PackFormat.headerSize) / 0")
+            }
             return Header(version: version,
                           manifestLength: bytes.readLittleEndian(UInt64.self, at: 16),
                           manifestCRC: bytes.readLittleEndian(UInt32.self, at: 24),

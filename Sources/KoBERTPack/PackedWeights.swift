@@ -61,9 +61,14 @@ public final class PackedWeights: WeightStore, @unchecked Sendable {
 
     deinit { prefetcher?.stop() }
 
-    /// Reads every tensor once, so a damaged blob is reported now rather than at first use.
+    /// Reads every tensor once with the load's value checks, and every other blob (the tokenizer),
+    /// so a damaged or out-of-range file is reported now rather than at first use.
     public func verifyAll() throws {
         for entry in file.manifest.tensors { _ = try Self.decode(entry, from: file) }
+        if let tokenizer = file.manifest.tokenizer {
+            _ = try file.blobBytes(tokenizer.model, what: "tokenizer model")
+            _ = try file.blobBytes(tokenizer.vocab, what: "tokenizer vocab")
+        }
     }
 
     public func has(_ name: String) -> Bool { entries[name] != nil }
@@ -148,31 +153,51 @@ public final class PackedWeights: WeightStore, @unchecked Sendable {
         return (layer + 1, step, name)
     }
 
+    /// One tensor's payload. The sizes were checked with the manifest (PackFile); the values are
+    /// checked here, as they are decoded: an i8 value outside its `bits` grid (±127 when absent)
+    /// or a scale that is not finite fails the load rather than computing garbage.
     static func decode(_ entry: PackedTensorEntry, from file: PackFile) throws -> Payload {
+        try entry.validateSizes(file: file.path)
         let what = "tensor \(entry.name)"
-        let count = entry.shape.reduce(1, *)
-        if let bits = entry.bits, entry.dtype != .i8 || !(2...8).contains(bits) {
-            throw KoBERTError("\(file.path): tensor \(entry.name) is \(entry.dtype.rawValue) with bits \(bits); only i8 tensors of 2…8 bits are readable")
-        }
+        let count = try CheckedSize.elementCount(entry.shape, minimumDimension: 1, "\(file.path): \(what)")
         switch entry.dtype {
         case .f32:
-            guard entry.data.rawSize == count * 4 else { throw sizeError(entry, file) }
             return .float(try file.blobArray(entry.data, of: Float.self, count: count, what: what))
         case .f16:
-            guard entry.data.rawSize == count * 2 else { throw sizeError(entry, file) }
             let halves = try file.blobArray(entry.data, of: UInt16.self, count: count, what: what)
             return .float(halves.map { Float(Float16(bitPattern: UInt16(littleEndian: $0))) })
         case .i8:
-            guard entry.data.rawSize == count, entry.shape.count == 2, let scalesRef = entry.scales,
-                  scalesRef.rawSize == entry.shape[0] * 4 else { throw sizeError(entry, file) }
+            guard let scalesRef = entry.scales else { throw sizeError(entry, file) }
             let values = try file.blobArray(entry.data, of: Int8.self, count: count, what: what)
+            let bits = entry.bits ?? 8
+            guard Self.fitGrid(values, bits: bits) else {
+                throw KoBERTError("\(file.path): tensor \(entry.name) has values outside its \(bits)-bit range (file is corrupt)")
+            }
             let scales = try file.blobArray(scalesRef, of: Float.self, count: entry.shape[0], what: "scales of \(what)")
+            guard scales.allSatisfy(\.isFinite) else {
+                throw KoBERTError("\(file.path): tensor \(entry.name) has a scale that is not finite (file is corrupt)")
+            }
             var inputScales: [Float]? = nil
             if let ref = entry.inputScales {
-                guard ref.rawSize == entry.shape[1] * 4 else { throw sizeError(entry, file) }
-                inputScales = try file.blobArray(ref, of: Float.self, count: entry.shape[1], what: "input scales of \(what)")
+                let factors = try file.blobArray(ref, of: Float.self, count: entry.shape[1], what: "input scales of \(what)")
+                // The runtime divides by each factor: it must be a positive finite number.
+                guard factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                    throw KoBERTError("\(file.path): tensor \(entry.name) has an input scale that is not a positive finite number (file is corrupt)")
+                }
+                inputScales = factors
             }
             return .int8(values: values, scales: scales, inputScales: inputScales)
+        }
+    }
+
+    /// Whether every value lies in ±(2^(bits−1) − 1), FORMAT.md's grid (so −128 never at 8 bits).
+    static func fitGrid(_ values: [Int8], bits: Int) -> Bool {
+        let limit = Int8((1 << (bits - 1)) - 1)
+        return values.withUnsafeBufferPointer { all in
+            // One pass of min/max vectorizes; the test itself is then two comparisons.
+            var low: Int8 = 0, high: Int8 = 0
+            for v in all { low = min(low, v); high = max(high, v) }
+            return low >= -limit && high <= limit
         }
     }
 

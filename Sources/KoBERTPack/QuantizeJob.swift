@@ -18,7 +18,7 @@ public struct QuantizeJob {
 
     public var modelDirectory: String
     public var output: String
-    public var task: Task? = nil                 // nil: from config.json's architectures
+    public var task: Task? = nil                 // nil: inferred (config.json's architectures, else the head tensors)
     public var plan = QuantizationPlan()
     public var calibration: Calibration = .builtIn
     /// Used when the model folder has no tokenizer files; nil: none.
@@ -50,7 +50,10 @@ public struct QuantizeJob {
         progress("reading \(modelDirectory)")
         let checkpoint = try Checkpoint.load(directory: modelDirectory)
         let config = checkpoint.config
-        let task = self.task ?? ModelLoader.guessTask(config)
+        let reference = CheckpointWeights(config: config, tensors: checkpoint.tensors, source: modelDirectory)
+        let task = self.task ?? TaskInference.infer(reference)
+        // Before the slow part: --task ner on a sequence classifier's weights is refused at once.
+        try TaskInference.requireCompatible(task, reference)
         if plan.mode == .int8 {
             let linears = checkpoint.tensors.compactMap { name, tensor -> String? in
                 QuantizationPlan.isLinearWeight(name, shape: tensor.shape) ? String(name.dropLast(".weight".count)) : nil
@@ -64,7 +67,6 @@ public struct QuantizeJob {
         var sequences = try calibrationSequences(tokenizerFiles: tokenizerFiles, config: config)
         if let calibrationLimit { sequences.ids = Array(sequences.ids.prefix(max(1, calibrationLimit))) }
 
-        let reference = CheckpointWeights(config: config, tensors: checkpoint.tensors, source: modelDirectory)
         var activationMaxima: [String: [Float]] = [:]
         if plan.mode == .int8, plan.smoothing != nil {
             progress("recording activation ranges on \(sequences.ids.count) sequences for smoothing")
@@ -79,8 +81,9 @@ public struct QuantizeJob {
         let packedTokenizer = try tokenizerFiles.map { try Quantizer.pack($0, maxLength: config.maxPositions, into: writer) }
         progress("hashing source files")
         let sources = try sourceFiles()
-        let labels = task == .nsmc || task == .ner
-            ? config.id2label.keys.sorted().map { config.id2label[$0]! } : []
+        // One name per classifier row, as the runtime names them (LABEL_i where id2label has none).
+        let classifierRows = task == .nsmc || task == .ner ? checkpoint.tensors["classifier.weight"]?.shape.first ?? 0 : 0
+        let labels = (0..<classifierRows).map { config.id2label[$0] ?? "LABEL_\($0)" }
         let provenance = Provenance(tool: Self.toolVersion, created: ISO8601DateFormatter().string(from: Date()),
                                     sources: sources.map { SourceFile(file: $0.name, sha256: $0.sha256) })
         var manifest = PackManifest(config: config, task: task.rawValue, labels: labels, tokenizer: packedTokenizer,

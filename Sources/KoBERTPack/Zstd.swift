@@ -18,6 +18,16 @@ enum Zstd {
         return output
     }
 
+    /// The decompressed size a frame's header declares; nil when it declares none or is not a
+    /// zstd frame. Read before the destination is allocated, so a frame cannot size memory
+    /// beyond what its own header promises.
+    static func contentSize(_ source: UnsafeRawBufferPointer) -> Int? {
+        let size = ZSTD_getFrameContentSize(source.baseAddress, source.count)
+        // ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR are the two largest values.
+        guard size < UInt64.max - 1, size <= UInt64(Int.max) else { return nil }
+        return Int(size)
+    }
+
     /// Decompresses exactly `destination.count` bytes; anything else is an error naming `what`.
     static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
                            what: String) throws {

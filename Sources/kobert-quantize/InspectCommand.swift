@@ -12,7 +12,7 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "A .kbt file written by kobert-quantize.")
     var file: String
 
-    @Flag(help: "Also read every blob and check its CRC-32C and size.")
+    @Flag(help: "Also read every blob and check its CRC-32C, size and values as a load would.")
     var verify = false
 
     @Flag(help: "Only a short summary instead of the whole JSON manifest.")
@@ -21,7 +21,8 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         do {
             let pack = try PackFile(path: file)
-            if verify { try pack.verifyAll() }
+            // Every blob's checksum and size, and the value checks of a load (grids, finite scales).
+            if verify { try PackedWeights(file: pack, threads: 1).verifyAll() }
             if summary {
                 let m = pack.manifest
                 let byType = Dictionary(grouping: m.tensors, by: \.dtype).mapValues(\.count)

@@ -37,7 +37,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Packed file to write, e.g. models/nsmc.kbt.")
     var output: String
 
-    @Option(help: "auto | nsmc | ner | qa | embed. auto reads config.json's architectures.")
+    @Option(help: "auto | nsmc | ner | qa | embed. auto reads config.json's architectures, else the head tensors (qa_outputs, pre_classifier, classifier). A task the weights contradict is an error.")
     var task: String = "auto"
 
     @Option(help: "UTF-8 text, one sentence per line, to compare int8 with fp32 on. Default: a built-in Korean sample.")

@@ -47,11 +47,13 @@ final class BadInputTests: XCTestCase {
         let seqcls = try weights("distilbert-seqcls-safetensors")
         let error = message { try Predictor(weights: seqcls, task: .qa) }
         XCTAssertTrue(error.contains("ForQuestionAnswering"), error)
-        // Without `architectures`, the missing head tensor is what gets named.
+        // Without `architectures`, the head tensors are what the task is checked against.
         var config = seqcls.config
         config.architectures = []
         let bare = CheckpointWeights(config: config, tensors: seqcls.tensors, source: "bare")
-        XCTAssertEqual(message { try Predictor(weights: bare, task: .qa) }, "bare: tensor qa_outputs.weight is missing")
+        XCTAssertEqual(message { try Predictor(weights: bare, task: .qa) },
+                       "bare: --task qa contradicts the weights, which hold a sequence-classification head "
+                       + "(pre_classifier.weight, classifier.weight); use --task embed or nsmc")
         XCTAssertNil(Task(rawValue: "pos"), "only nsmc, ner, qa, embed exist")
     }
 

@@ -90,7 +90,7 @@ final class NarrowEmbeddingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("tensor embeddings.word_embeddings.weight has values outside its 3-bit range"), "\(error)")
             XCTAssertFalse("\(error)".contains("\n"))
         }
-        // `bits` on a float tensor, or out of 2…8, is refused when the tensor is read.
+        // `bits` on a float tensor, or out of 2…8, is refused (when the file is opened).
         for (name, bits) in [("encoder.layer.0.output.LayerNorm.weight", 6), (QuantizationPlan.wordEmbeddings, 9)] {
             let bad = scratch.file("bad-\(bits).kbt")
             try write(QuantizationPlan(mode: .int8, embeddingBits: 8), to: bad) { entry in
