@@ -49,18 +49,27 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // SentencePiece + KoBertTokenizer, no ML dependencies.
         .target(name: "KoBERTTokenizer"),
-        // Encoders (DistilBERT, BERT), heads, and the text-level predictor.
-        .target(name: "KoBERTModel", dependencies: ["KoBERTCore", "KoBERTCheckpoint", "KoBERTKernels", "KoBERTTokenizer"]),
-        // The packed model file (zstd, checksums), the quantizer, and model loading by path.
+        // Encoders (DistilBERT, BERT) and heads over a WeightStore: knows no text and no file format.
+        .target(name: "KoBERTModel", dependencies: ["KoBERTCore", "KoBERTKernels"]),
+        // The packed model file: container, manifest, zstd per tensor, CRC-32C. No quantizer.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .target(name: "KoBERTPack", dependencies: ["KoBERTModel", "CZstd"]),
+        .target(name: "KoBERTFormat", dependencies: ["KoBERTCore", "CZstd"]),
+        // Loading a model by path (Hugging Face folder → fp32, .kbt → packed int8) and `Predictor`:
+        // text → ids → encoder → head → result.
+        .target(name: "KoBERTRuntime", dependencies: [
+            "KoBERTCore", "KoBERTKernels", "KoBERTModel", "KoBERTTokenizer", "KoBERTCheckpoint", "KoBERTFormat",
+        ]),
+        // Post-training quantization and calibration, for kobert-quantize only.
+        .target(name: "KoBERTQuantize", dependencies: [
+            "KoBERTCore", "KoBERTKernels", "KoBERTModel", "KoBERTTokenizer", "KoBERTCheckpoint", "KoBERTFormat", "KoBERTRuntime",
+        ]),
         // Wire format: frames and JSON-RPC messages. No NIO, no math.
         .target(name: "KoBERTProtocol"),
         // sd_notify, LISTEN_FDS, watchdog: plain Glibc.
         .target(name: "SystemdSupport"),
         // The daemon's server: NIO pipeline, batching, admission control.
         .target(name: "KoBERTServer", dependencies: [
-            "KoBERTProtocol", "KoBERTPack", "SystemdSupport",
+            "KoBERTCore", "KoBERTModel", "KoBERTProtocol", "KoBERTFormat", "KoBERTRuntime", "SystemdSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -71,26 +80,33 @@ let package = Package(
         .target(name: "KoBERTClient", dependencies: ["KoBERTProtocol"]),
 
         .executableTarget(name: "kobert", dependencies: [
-            "KoBERTPack", "KoBERTModel", "KoBERTTokenizer", "KoBERTClient",
+            "KoBERTCore", "KoBERTModel", "KoBERTTokenizer", "KoBERTRuntime", "KoBERTProtocol", "KoBERTClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kobertd", dependencies: [
-            "KoBERTServer",
+            "KoBERTServer", "SystemdSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kobert-quantize", dependencies: [
-            "KoBERTPack",
+            "KoBERTCore", "KoBERTModel", "KoBERTFormat", "KoBERTRuntime", "KoBERTQuantize",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "KoBERTCheckpointTests", dependencies: ["KoBERTCheckpoint"]),
+        .testTarget(name: "KoBERTCheckpointTests", dependencies: ["KoBERTCore", "KoBERTCheckpoint"]),
         .testTarget(name: "KoBERTKernelsTests", dependencies: ["KoBERTKernels"]),
         .testTarget(name: "KoBERTTokenizerTests", dependencies: ["KoBERTTokenizer"]),
-        .testTarget(name: "KoBERTModelTests", dependencies: ["KoBERTModel"]),
-        .testTarget(name: "KoBERTPackTests", dependencies: ["KoBERTPack"]),
+        .testTarget(name: "KoBERTModelTests", dependencies: ["KoBERTCore", "KoBERTModel", "KoBERTTokenizer", "KoBERTRuntime"]),
+        .testTarget(name: "KoBERTPackTests", dependencies: [
+            "KoBERTCore", "KoBERTCheckpoint", "KoBERTKernels", "KoBERTModel", "KoBERTFormat", "KoBERTRuntime", "KoBERTQuantize",
+        ]),
         .testTarget(name: "KoBERTProtocolTests", dependencies: ["KoBERTProtocol"]),
-        .testTarget(name: "KoBERTServerTests", dependencies: ["KoBERTServer", "KoBERTClient"]),
-        .testTarget(name: "ShippedModelTests", dependencies: ["KoBERTPack", "KoBERTModel"]),
+        .testTarget(name: "KoBERTServerTests", dependencies: [
+            "KoBERTServer", "KoBERTClient", "KoBERTProtocol", "KoBERTCore", "KoBERTCheckpoint", "KoBERTModel", "KoBERTTokenizer",
+            "KoBERTRuntime", "SystemdSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "ShippedModelTests", dependencies: ["KoBERTRuntime", "KoBERTModel"]),
     ],
     swiftLanguageModes: [.v5]
 )

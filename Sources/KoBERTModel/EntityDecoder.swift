@@ -5,14 +5,18 @@
 /// word's later pieces belong to whatever entity the word is in, whatever they predict themselves.
 /// Both tag spellings are read: Naver's "PER-B" / "PER-I" and CoNLL's "B-PER" / "I-PER".
 /// An I tag that does not continue an entity of the same type starts one (as seqeval does by default).
-struct EntityDecoder {
-    struct Token {
+package struct EntityDecoder {
+    package struct Token {
         var startsWord: Bool
         var tag: String
         var probability: Float
         /// The span this token covers, in whatever unit the caller reports (code points or token indices).
         var span: Range<Int>?
         var isSpecial: Bool
+
+        package init(startsWord: Bool, tag: String, probability: Float, span: Range<Int>?, isSpecial: Bool) {
+            self.startsWord = startsWord; self.tag = tag; self.probability = probability; self.span = span; self.isSpecial = isSpecial
+        }
     }
 
     enum Boundary { case begin, inside, outside }
@@ -28,7 +32,7 @@ struct EntityDecoder {
     }
 
     /// Entities as (label, span covering its words, score); the caller turns spans into text.
-    static func decode(_ tokens: [Token]) -> [(label: String, span: Range<Int>, score: Float)] {
+    package static func decode(_ tokens: [Token]) -> [(label: String, span: Range<Int>, score: Float)] {
         var result: [(label: String, span: Range<Int>, score: Float)] = []
         var current: (label: String, span: Range<Int>?, probabilities: [Float])?
 

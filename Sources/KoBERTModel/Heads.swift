@@ -5,13 +5,13 @@ import KoBERTKernels
 /// DistilBertForSequenceClassification: pre_classifier → ReLU → classifier on the first token.
 /// BertForSequenceClassification: pooler (dense → tanh) → classifier on the first token.
 /// Dropout is off at inference, so it does not appear.
-struct SequenceClassifier {
+package struct SequenceClassifier {
     let pooler: any LinearOperator
     let poolerActivation: PoolerActivation
     let classifier: any LinearOperator
     enum PoolerActivation { case relu, tanh }
 
-    var labelCount: Int { classifier.outFeatures }
+    package var labelCount: Int { classifier.outFeatures }
 
     init(_ weights: any WeightStore) throws {
         let h = weights.config.hiddenSize
@@ -45,36 +45,36 @@ struct SequenceClassifier {
     }
 
     /// logits for each sequence, from its first token.
-    func logits(_ output: EncoderOutput, threads: Int) -> [[Float]] {
+    package func logits(_ output: EncoderOutput, threads: Int) -> [[Float]] {
         applyRows(classifier, pooled(output, threads: threads), rows: output.lengths.count, threads: threads)
     }
 }
 
 /// *ForTokenClassification: classifier on every token's hidden state.
-struct TokenClassifier {
+package struct TokenClassifier {
     let classifier: any LinearOperator
-    var labelCount: Int { classifier.outFeatures }
+    package var labelCount: Int { classifier.outFeatures }
 
     init(_ weights: any WeightStore) throws {
         classifier = try headLinear(weights, "classifier", in: weights.config.hiddenSize)
     }
 
     /// For each sequence, one row of logits per token.
-    func logits(_ output: EncoderOutput, threads: Int) -> [[[Float]]] {
+    package func logits(_ output: EncoderOutput, threads: Int) -> [[[Float]]] {
         let all = applyRows(classifier, output.hidden, rows: output.hidden.count / output.hiddenSize, threads: threads)
         return splitBySequence(all, output)
     }
 }
 
 /// *ForQuestionAnswering: qa_outputs gives two numbers per token, the start and end logits.
-struct SpanClassifier {
+package struct SpanClassifier {
     let qaOutputs: any LinearOperator
 
     init(_ weights: any WeightStore) throws {
         qaOutputs = try checkedLinear(weights, "qa_outputs", out: 2, in: weights.config.hiddenSize)
     }
 
-    func logits(_ output: EncoderOutput, threads: Int) -> [(start: [Float], end: [Float])] {
+    package func logits(_ output: EncoderOutput, threads: Int) -> [(start: [Float], end: [Float])] {
         let all = applyRows(qaOutputs, output.hidden, rows: output.hidden.count / output.hiddenSize, threads: threads)
         return splitBySequence(all, output).map { rows in (rows.map { $0[0] }, rows.map { $0[1] }) }
     }

@@ -1,11 +1,13 @@
 /// The best answer span from start / end logits, as transformers' QA pipeline picks it:
 /// maximise start + end logit over start ≤ end < start + maxLength, both inside the context.
-struct SpanSelector {
+package struct SpanSelector {
     let maxLength: Int
+
+    package init(maxLength: Int) { self.maxLength = maxLength }
 
     /// `context` lists the token positions that belong to the context, ascending.
     /// Returns the positions (inclusive) and P(start)·P(end) with softmaxes over the context.
-    func best(start: [Float], end: [Float], context: [Int]) -> (first: Int, last: Int, score: Float)? {
+    package func best(start: [Float], end: [Float], context: [Int]) -> (first: Int, last: Int, score: Float)? {
         guard !context.isEmpty else { return nil }
         let startProbabilities = softmax(context.map { start[$0] })
         let endProbabilities = softmax(context.map { end[$0] })

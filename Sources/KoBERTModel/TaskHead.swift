@@ -3,13 +3,13 @@ import KoBERTCore
 /// The head a task needs, loaded from the weights. config.json's `architectures`, when present,
 /// must name a class with that head, and the head tensors must fit it (TaskInference), so a NER
 /// checkpoint is never silently run as a classifier.
-enum TaskHead {
+package enum TaskHead {
     case sequence(SequenceClassifier)
     case token(TokenClassifier)
     case span(SpanClassifier)
     case none
 
-    init(_ weights: any WeightStore, task: Task) throws {
+    package init(_ weights: any WeightStore, task: Task) throws {
         let wanted: String? = switch task {
         case .nsmc: "ForSequenceClassification"
         case .ner: "ForTokenClassification"
@@ -30,7 +30,7 @@ enum TaskHead {
         }
     }
 
-    var labelCount: Int {
+    package var labelCount: Int {
         switch self {
         case .sequence(let head): head.labelCount
         case .token(let head): head.labelCount

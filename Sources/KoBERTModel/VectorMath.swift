@@ -80,7 +80,7 @@ func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
 }
 
 /// Softmax of a small array, for head outputs (probabilities of a few labels).
-func softmax(_ logits: [Float]) -> [Float] {
+package func softmax(_ logits: [Float]) -> [Float] {
     var out = logits
     out.withUnsafeMutableBufferPointer { softmaxInPlace($0.baseAddress!, $0.count) }
     return out

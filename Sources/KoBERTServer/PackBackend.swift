@@ -1,12 +1,12 @@
-#if canImport(KoBERTPack)
 import Foundation
 import KoBERTCore
 import KoBERTModel
-import KoBERTPack
+import KoBERTFormat
+import KoBERTRuntime
 import KoBERTProtocol
 
-/// Serves a real model: a packed .kbt file or a Hugging Face folder, opened by KoBERTPack's
-/// ModelLoader, answering through KoBERTModel's Predictor. Results are reshaped into the wire
+/// Serves a real model: a packed .kbt file or a Hugging Face folder, opened by KoBERTRuntime's
+/// ModelLoader, answering through its Predictor. Results are reshaped into the wire
 /// shapes of PROTOCOL.md (the predictor's logits are left out to keep responses small).
 final class PackBackend: InferenceBackend, @unchecked Sendable {
     let task: String
@@ -93,7 +93,7 @@ final class PackBackend: InferenceBackend, @unchecked Sendable {
     }
 }
 
-/// Opens models with KoBERTPack's ModelLoader. `threads` is per forward pass (intra-op); the
+/// Opens models with KoBERTRuntime's ModelLoader. `threads` is per forward pass (intra-op); the
 /// engine's worker count times this should not exceed the cores.
 public struct PackBackendLoader: BackendLoader {
     public var threads: Int
@@ -136,4 +136,3 @@ public struct PackBackendLoader: BackendLoader {
         return .object(o)
     }
 }
-#endif

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import KoBERTCore
-import KoBERTPack
+import KoBERTFormat
+import KoBERTQuantize
+import KoBERTRuntime
 
 /// `kobert-quantize inspect FILE`: the manifest, pretty-printed, after checking the header.
 struct InspectCommand: ParsableCommand {

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import KoBERTCore
 import KoBERTModel
-import KoBERTPack
+import KoBERTFormat
+import KoBERTQuantize
+import KoBERTRuntime
 
 /// `kobert-quantize MODEL_DIR -o OUT`: a Hugging Face checkpoint folder → one packed .kbt file.
 struct QuantizeCommand: ParsableCommand {

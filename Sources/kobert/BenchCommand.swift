@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KoBERTCore
 import KoBERTModel
-import KoBERTPack
+import KoBERTRuntime
 
 /// `kobert bench`: time forward passes of a model (folder = fp32, .kbt = packed) on random token ids.
 struct BenchCommand: ParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KoBERTCore
 import KoBERTModel
-import KoBERTPack
+import KoBERTRuntime
 import KoBERTTokenizer
 
 /// `kobert predict`: stdin lines in, one JSON object per line out, in input order.

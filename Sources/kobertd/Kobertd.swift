@@ -126,10 +126,7 @@ struct Kobertd: AsyncParsableCommand {
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let perPass = max(1, cores / settings.server.engine.threads)
             let tokenizer = FileManager.default.fileExists(atPath: "models/tokenizer/vocab.txt") ? "models/tokenizer" : nil
-            guard let real = ModelBackends.loader(threads: perPass, tokenizerDirectory: settings.tokenizer ?? tokenizer) else {
-                throw ValidationError("this build has no model loader (KoBERTPack); only --backend test is available")
-            }
-            loader = real
+            loader = ModelBackends.loader(threads: perPass, tokenizerDirectory: settings.tokenizer ?? tokenizer)
         }
         let registry = ModelRegistry(specs: settings.models, loader: loader)
         notifier.send(.status("loading models"))

@@ -1,6 +1,7 @@
 import XCTest
 import KoBERTCore
 @testable import KoBERTModel
+@testable import KoBERTRuntime
 
 /// Bad weights and bad input give one clear error naming what is wrong, never a trap.
 final class BadInputTests: XCTestCase {

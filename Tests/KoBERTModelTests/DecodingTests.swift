@@ -1,5 +1,6 @@
 import XCTest
 @testable import KoBERTModel
+@testable import KoBERTRuntime
 
 /// Tags → entities and logits → answer spans, on hand-made inputs.
 final class DecodingTests: XCTestCase {

@@ -1,6 +1,7 @@
 import XCTest
 import KoBERTCore
 @testable import KoBERTModel
+@testable import KoBERTRuntime
 
 /// The fp32 encoder and heads against transformers' own outputs, for every architecture × head ×
 /// weight format fixture, at 1e-4 absolute.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import KoBERTModel
+@testable import KoBERTRuntime
 
 /// A checkpoint fixture written by Tools/fixtures/make_fixtures.py: the weights, the padded
 /// batch given to transformers (inputs.json) and what transformers answered (expected.json).

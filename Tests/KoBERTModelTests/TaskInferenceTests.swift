@@ -1,6 +1,7 @@
 import XCTest
 import KoBERTCore
 @testable import KoBERTModel
+@testable import KoBERTRuntime
 
 /// The task from the head tensors when config.json has no `architectures`, and an explicit task
 /// the weights contradict refused with one line.

@@ -2,6 +2,7 @@ import XCTest
 import KoBERTCore
 import KoBERTTokenizer
 @testable import KoBERTModel
+@testable import KoBERTRuntime
 
 /// Text in, offsets out: the tokenizer of models/tokenizer in front of a tiny fixture whose word
 /// table is widened to KoBERT's 8002 ids (seeded values), so real Korean text can run through it.

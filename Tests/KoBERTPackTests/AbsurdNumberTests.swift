@@ -1,7 +1,9 @@
 import Foundation
 import KoBERTCore
 import XCTest
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// Valid checksum, absurd number: every numeric field of the header and of the manifest (the
 /// configuration, the tokenizer, each kind of tensor entry) set to values no writer produces, in a

@@ -2,7 +2,9 @@ import Foundation
 import KoBERTCheckpoint
 import KoBERTCore
 import KoBERTModel
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// A packed file taken apart into its manifest (a JSON object) and its data section, so a test can
 /// put any number into it and reassemble a file whose checksums are all correct: what a hostile

@@ -2,7 +2,9 @@ import Foundation
 import KoBERTCore
 import KoBERTModel
 import XCTest
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// Up-front checks: a bad -o fails before any work, a wrong fallback tokenizer says why.
 final class InputGuardTests: XCTestCase {

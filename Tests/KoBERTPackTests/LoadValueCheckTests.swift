@@ -2,7 +2,9 @@ import Foundation
 import KoBERTCore
 import KoBERTKernels
 import XCTest
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// Values that fit their sizes but not their meaning fail the load, one line naming the tensor:
 /// i8 values off their grid, scales that are not finite, a name twice, labels that do not name

@@ -3,7 +3,9 @@ import XCTest
 import KoBERTCore
 import KoBERTKernels
 import KoBERTModel
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// Word embeddings stored with fewer than 8 bits (the tensor entry's `bits`): the quantizer's rule,
 /// the bit-packed table the loader keeps, files without `bits`, and files whose `bits` lies.

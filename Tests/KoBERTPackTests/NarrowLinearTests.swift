@@ -2,7 +2,9 @@ import XCTest
 import KoBERTCore
 import KoBERTKernels
 import KoBERTModel
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// Linear weights packed on a grid of fewer than 8 bits (`--linear-bits`): still i8 in the file and
 /// int8 in the kernels, only with values in ±(2^(bits−1) − 1), with and without outlier smoothing.

@@ -1,6 +1,8 @@
 import XCTest
 import KoBERTCore
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// The container alone: checksums, round trip, and every way a file can be damaged.
 final class PackContainerTests: XCTestCase {

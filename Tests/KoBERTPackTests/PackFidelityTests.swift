@@ -3,7 +3,9 @@ import XCTest
 import KoBERTCore
 import KoBERTKernels
 import KoBERTModel
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// quantize → pack → load → predict, against the fp32 checkpoint, for every head of both architectures.
 ///

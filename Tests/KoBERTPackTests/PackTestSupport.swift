@@ -1,6 +1,8 @@
 import Foundation
 import KoBERTCore
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// Scratch files for one test, removed afterwards.
 final class ScratchFolder {

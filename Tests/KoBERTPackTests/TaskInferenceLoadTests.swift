@@ -2,7 +2,9 @@ import Foundation
 import KoBERTCore
 import KoBERTModel
 import XCTest
-@testable import KoBERTPack
+@testable import KoBERTFormat
+@testable import KoBERTQuantize
+@testable import KoBERTRuntime
 
 /// `kobert predict` and `kobert-quantize` on a folder whose config.json has no `architectures`:
 /// the task comes from the head tensors, and a --task the weights contradict is one line.

@@ -1,9 +1,9 @@
-#if canImport(KoBERTPack)
 import Foundation
 import KoBERTCheckpoint
 import KoBERTClient
 import KoBERTCore
 import KoBERTModel
+import KoBERTRuntime
 import KoBERTProtocol
 import KoBERTTokenizer
 @testable import KoBERTServer
@@ -116,4 +116,3 @@ final class RealModelTests: XCTestCase {
         await server.shutdown()
     }
 }
-#endif

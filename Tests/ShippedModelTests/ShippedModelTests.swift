@@ -1,6 +1,6 @@
 import Foundation
 import KoBERTModel
-import KoBERTPack
+import KoBERTRuntime
 import XCTest
 
 /// The models a fresh clone serves (models/*.kbt, else the Hugging Face folders) load and
@@ -83,19 +83,19 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(first["label"] as? String, expected)
     }
 
-    /// Threads split the work, never the answer: 1…6 threads give the same probabilities and entities.
+    /// Threads split the work, never the answer: 1, 3 and 6 threads give the same probabilities and entities.
     func testShippedModelsAnswerTheSameAtAnyThreadCount() throws {
         let reviews = ["정말 재밌고 감동적인 영화였어요", "시간 아깝다 최악", "그냥 그랬다. 배우는 좋았는데 이야기가 약하다", ""]
         let sentence = ["이순신 장군은 서울 에서 태어나 한산도 에서 왜군을 크게 물리쳤다 ."]
         for path in shippedPaths("nsmc") {
             let one = try ModelLoader.load(path: path, task: .nsmc, threads: 1).classify(reviews).map(\.probs)
-            for threads in 2...6 {
+            for threads in [3, 6] {
                 XCTAssertEqual(try ModelLoader.load(path: path, task: .nsmc, threads: threads).classify(reviews).map(\.probs), one, "\(path), \(threads) threads")
             }
         }
         for path in shippedPaths("ner") {
             let one = try ModelLoader.load(path: path, task: .ner, threads: 1).ner(sentence).map { $0.entities.map { "\($0.label) \($0.start) \($0.end) \($0.score)" } }
-            for threads in 2...6 {
+            for threads in [3, 6] {
                 let many = try ModelLoader.load(path: path, task: .ner, threads: threads).ner(sentence).map { $0.entities.map { "\($0.label) \($0.start) \($0.end) \($0.score)" } }
                 XCTAssertEqual(many, one, "\(path), \(threads) threads")
             }

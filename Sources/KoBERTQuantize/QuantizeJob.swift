@@ -3,6 +3,8 @@ import KoBERTCheckpoint
 import KoBERTCore
 import KoBERTModel
 import KoBERTTokenizer
+import KoBERTFormat
+import KoBERTRuntime
 
 /// Checkpoint folder → packed file: read, pack, measure against fp32, write atomically.
 /// The command-line tool is a thin shell around this, and the tests drive it directly.
@@ -72,7 +74,7 @@ public struct QuantizeJob {
             progress("recording activation ranges on \(sequences.ids.count) sequences for smoothing")
             let recorder = ActivationRecorder()
             let watched = try Predictor(weights: recorder.watching(reference), task: task, threads: threads)
-            _ = try KoBERTPack.Calibration.outputs(watched, task: task, sequences.ids)
+            _ = try KoBERTQuantize.Calibration.outputs(watched, task: task, sequences.ids)
             activationMaxima = recorder.channelMaxima
         }
         let writer = PackWriter(compressionLevel: compressionLevel)
@@ -99,7 +101,7 @@ public struct QuantizeJob {
         let keptFloat = plan.mode == .int8
             ? entries.filter { $0.dtype == .f32 && QuantizationPlan.isLinearWeight($0.name, shape: $0.shape) }.map(\.name)
             : []
-        manifest.quantization = try KoBERTPack.Calibration(reference: reference, candidate: candidate, task: task, threads: threads)
+        manifest.quantization = try KoBERTQuantize.Calibration(reference: reference, candidate: candidate, task: task, threads: threads)
             .measure(sequences.ids, source: sequences.source, mode: plan.mode, keptFloat: keptFloat,
                      smoothing: plan.mode == .int8 ? plan.smoothing : nil)
         progress("writing \(output)")

@@ -1,5 +1,7 @@
 import Foundation
 import KoBERTCore
+import KoBERTFormat
+import KoBERTRuntime
 
 /// How the quantizer stores the model.
 public enum PackMode: String, Sendable, CaseIterable {

@@ -1,3 +1,5 @@
+import KoBERTFormat
+import KoBERTRuntime
 /// Sentences used to measure int8 against fp32 when no --calibration file is given: reviews,
 /// news, questions and names, so every head sees the kind of text it was trained on.
 public enum CalibrationSample {

@@ -1,5 +1,7 @@
 import Foundation
 import KoBERTCore
+import KoBERTFormat
+import KoBERTRuntime
 
 /// SHA-256 (FIPS 180-4) for the provenance of source files. Streams the file in 1 MiB reads.
 public enum SHA256 {

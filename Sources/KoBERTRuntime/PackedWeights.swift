@@ -2,6 +2,7 @@ import Foundation
 import KoBERTCore
 import KoBERTKernels
 import KoBERTModel
+import KoBERTFormat
 
 /// The weights of a packed file as the encoder asks for them: int8 linears stay int8 (handed to
 /// the kernels' int8 operator), int8 embedding tables stay int8 (or `bits` bits, bit-packed) and

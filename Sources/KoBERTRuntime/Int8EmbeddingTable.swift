@@ -1,5 +1,7 @@
 import KoBERTKernels
 import KoBERTModel
+import KoBERTCore
+import KoBERTFormat
 
 /// Word embeddings kept as int8 with one scale per row; a row is dequantized only when a token needs it.
 public struct Int8EmbeddingTable: EmbeddingTable {

@@ -102,7 +102,7 @@ public enum AtomicOutput {
     nonisolated(unsafe) static var pending: UnsafeMutablePointer<CChar>? = nil
     nonisolated(unsafe) static var scratch: UnsafeMutablePointer<CChar>? = nil
 
-    static func temporaryPath(for path: String) -> String {
+    package static func temporaryPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)
         return url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
@@ -117,9 +117,9 @@ public enum AtomicOutput {
     }
 
     /// A second file (the quantizer's calibration copy) removed on interrupt too.
-    static func registerScratch(_ path: String) { scratch = strdup(path) }
+    package static func registerScratch(_ path: String) { scratch = strdup(path) }
 
-    static func unregisterScratch() {
+    package static func unregisterScratch() {
         let old = scratch
         scratch = nil
         free(old)

@@ -1,4 +1,7 @@
 import KoBERTModel
+import KoBERTCore
+import KoBERTKernels
+import KoBERTFormat
 
 /// Word embeddings stored with fewer than 8 bits a value (the file's `bits`): each row is a
 /// little-endian bit stream of `dim` two's-complement fields, so a 6-bit 8002 × 768 table takes

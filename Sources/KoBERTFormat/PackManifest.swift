@@ -157,7 +157,7 @@ enum PackFormat {
             return bytes
         }
 
-        static func decode(_ bytes: [UInt8], file: String) throws -> Header {
+        package static func decode(_ bytes: [UInt8], file: String) throws -> Header {
             guard bytes.count >= PackFormat.headerSize else {
                 throw KoBERTError("\(file): truncated: \(bytes.count) bytes, shorter than the \(PackFormat.headerSize)-byte header")
             }

@@ -1,4 +1,8 @@
 import Foundation
+import KoBERTCore
+import KoBERTKernels
+import KoBERTModel
+import KoBERTFormat
 
 /// Decodes tensors on a background thread in the order the encoder will ask for them, staying at
 /// most `budget` bytes ahead of the consumer. Loading then overlaps decompression (here) with the

@@ -1,5 +1,7 @@
 import Foundation
 import KoBERTCore
+import KoBERTFormat
+import KoBERTRuntime
 
 /// The tokenizer files carried inside a packed model.
 public struct TokenizerFiles: Sendable {

@@ -1,4 +1,8 @@
 import Foundation
+import KoBERTCore
+import KoBERTKernels
+import KoBERTModel
+import KoBERTFormat
 
 /// Loading builds the tokenizer and repacks every Linear, leaving MBs of freed small blocks in
 /// malloc's arenas; glibc keeps those pages resident until told otherwise. Handing them back

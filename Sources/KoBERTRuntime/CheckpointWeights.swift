@@ -1,5 +1,7 @@
 import KoBERTCore
 import KoBERTKernels
+import KoBERTModel
+import KoBERTFormat
 
 /// fp32 weights straight from a Hugging Face checkpoint: the oracle the int8 store is judged against.
 public struct CheckpointWeights: WeightStore {

@@ -1,6 +1,9 @@
 import Foundation
 import KoBERTCore
 import KoBERTTokenizer
+import KoBERTKernels
+import KoBERTModel
+import KoBERTFormat
 
 /// Text in, tokenized by KoBertTokenizer; offsets in the results are code points into the text.
 extension Predictor {

@@ -2,6 +2,8 @@ import Foundation
 import KoBERTCore
 import KoBERTKernels
 import KoBERTModel
+import KoBERTFormat
+import KoBERTRuntime
 
 /// Runs the fp32 model with every Linear wrapped so it records the largest |x| of each input
 /// channel it sees: the activation statistics that outlier-aware (SmoothQuant-style) scaling needs.

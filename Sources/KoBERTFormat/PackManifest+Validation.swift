@@ -54,7 +54,7 @@ extension PackManifest {
 extension PackedTensorEntry {
     /// The blobs a tensor of this dtype and shape must have, with their exact sizes (FORMAT.md's
     /// tensor table). Dimensions are ≥ 1: no tensor of a BERT is empty.
-    func validateSizes(file: String) throws {
+    package func validateSizes(file: String) throws {
         func fail(_ detail: String) -> KoBERTError { KoBERTError("\(file): tensor \(name) (\(dtype.rawValue), shape \(shape)): \(detail)") }
         let what = "\(file): tensor \(name)"
         guard shape.count <= PackFormat.maximumRank else { throw fail("more than \(PackFormat.maximumRank) dimensions") }

@@ -82,7 +82,7 @@ public final class PackFile: @unchecked Sendable {
     }
 
     /// A blob decoded straight into a new array of `count` elements (no zero-filling first).
-    func blobArray<T>(_ ref: BlobRef, of: T.Type, count: Int, what: String) throws -> [T] {
+    package func blobArray<T>(_ ref: BlobRef, of: T.Type, count: Int, what: String) throws -> [T] {
         let bytes = try CheckedSize.product(count, MemoryLayout<T>.stride, "\(path): \(what)")
         guard ref.rawSize == bytes else {
             throw KoBERTError("\(path): \(what) holds \(ref.rawSize) bytes, its shape needs \(bytes)")

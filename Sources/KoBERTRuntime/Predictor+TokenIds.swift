@@ -1,4 +1,7 @@
 import KoBERTCore
+import KoBERTKernels
+import KoBERTModel
+import KoBERTFormat
 
 /// Token ids in, [CLS] / [SEP] already in place: `kobert predict --ids`, calibration, benchmarks.
 extension Predictor {

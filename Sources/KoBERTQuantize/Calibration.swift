@@ -2,6 +2,8 @@ import Foundation
 import KoBERTCore
 import KoBERTKernels
 import KoBERTModel
+import KoBERTFormat
+import KoBERTRuntime
 
 /// Runs the fp32 model and the packed one side by side on the same token ids and measures how
 /// far apart they are: the quantization report stored in the manifest and printed by the quantizer.

@@ -3,6 +3,8 @@ import KoBERTCheckpoint
 import KoBERTCore
 import KoBERTModel
 import KoBERTTokenizer
+import KoBERTKernels
+import KoBERTFormat
 
 /// One entry point from a path to a ready Predictor: a folder is a Hugging Face checkpoint
 /// (fp32, the oracle); a file is a packed model (int8 or float, as it was packed).

@@ -1,6 +1,9 @@
 import Foundation
 import KoBERTCore
 import KoBERTTokenizer
+import KoBERTKernels
+import KoBERTModel
+import KoBERTFormat
 
 /// An encoder with the head of one task, its label names and (for text input) the tokenizer:
 /// everything `kobert predict`, kobertd and the packed-model loader hand requests to.
