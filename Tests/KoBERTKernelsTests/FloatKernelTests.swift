@@ -10,7 +10,7 @@ final class FloatKernelTests: XCTestCase {
             let layer = FloatLinear(weight: w, bias: b, outFeatures: s.n, inFeatures: s.k)
             for activation in [FusedActivation.none, .relu, .gelu] {
                 let want = oracleLinear(x: x, w: w, bias: b, m: s.m, n: s.n, k: s.k, activation: activation)
-                for family in KernelFamily.available {
+                for family in familiesUnderTest() {
                     var y = [Float](repeating: .nan, count: s.m * s.n)
                     layer.apply(x, rows: s.m, into: &y, activation: activation, threads: 1, family: family)
                     XCTAssertLessThanOrEqual(maxRelativeError(y, want), 1e-4, "\(family) \(s) \(activation)")
@@ -23,7 +23,7 @@ final class FloatKernelTests: XCTestCase {
         let w = randomFloats(20 * 9, seed: 7), x = randomFloats(3 * 9, seed: 8)
         let layer = FloatLinear(weight: w, bias: nil, outFeatures: 20, inFeatures: 9)
         let want = oracleLinear(x: x, w: w, bias: nil, m: 3, n: 20, k: 9, activation: .none)
-        for family in KernelFamily.available {
+        for family in familiesUnderTest() {
             var y = [Float](repeating: .nan, count: 60)
             layer.apply(x, rows: 3, into: &y, activation: .none, threads: 2, family: family)
             XCTAssertLessThanOrEqual(maxRelativeError(y, want), 1e-4, "\(family)")
@@ -36,7 +36,7 @@ final class FloatKernelTests: XCTestCase {
         let b: [Float] = [0.5, -1, 2]
         let layer = FloatLinear(weight: [], bias: b, outFeatures: 3, inFeatures: 0)
         let int8 = Int8Linear(values: [], scales: [0, 0, 0], bias: b, outFeatures: 3, inFeatures: 0)
-        for family in KernelFamily.available {
+        for family in familiesUnderTest() {
             var y = [Float](repeating: .nan, count: 6), z = y
             layer.apply([], rows: 2, into: &y, activation: .relu, threads: 1, family: family)
             int8.apply([], rows: 2, into: &z, activation: .relu, threads: 1, family: family)
@@ -50,7 +50,7 @@ final class FloatKernelTests: XCTestCase {
         let m = 9, n = 600, k = 300
         let w = randomFloats(n * k, seed: 11), x = randomFloats(m * k, seed: 12), b = randomFloats(n, seed: 13)
         let layer = FloatLinear(weight: w, bias: b, outFeatures: n, inFeatures: k)
-        for family in KernelFamily.available where family != .reference {
+        for family in familiesUnderTest(excluding: [.reference]) {
             var one = [Float](repeating: 0, count: m * n), two = one
             layer.apply(x, rows: m, into: &one, activation: .gelu, threads: 1, family: family)
             layer.apply(x, rows: m, into: &two, activation: .gelu, threads: 2, family: family)
@@ -77,7 +77,7 @@ final class FloatKernelTests: XCTestCase {
                         want[r * ldc + j] += Float(0.5 * sum)
                     }
                 }
-                for family in KernelFamily.available {
+                for family in familiesUnderTest() {
                     var c = start
                     let b = transposed ? bCols : bRows
                     Kernels.sgemm(m: s.m, n: s.n, k: s.k, alpha: 0.5, a: a, lda: lda, b: b, ldb: transposed ? s.k + 4 : s.n + 1,
@@ -92,7 +92,7 @@ final class FloatKernelTests: XCTestCase {
     func testSgemmBatchedOverHeads() {
         let seq = 7, heads = 3, hd = 8, dim = heads * hd
         let q = randomFloats(seq * dim, seed: 21), kmat = randomFloats(seq * dim, seed: 22)
-        for family in KernelFamily.available {
+        for family in familiesUnderTest() {
             var scores = [Float](repeating: .nan, count: heads * seq * seq)
             Kernels.sgemmBatched(batch: heads, m: seq, n: seq, k: hd, alpha: 1, a: q, lda: dim, strideA: hd,
                                  b: kmat, ldb: dim, strideB: hd, bTransposed: true, c: &scores, ldc: seq, strideC: seq * seq,
@@ -129,11 +129,18 @@ final class FloatKernelTests: XCTestCase {
         }
     }
 
-    func testActiveFamilyIsAvailable() {
+    /// CPUID detection agrees with what the kernel (Linux) reports in /proc/cpuinfo, an independent reading.
+    func testDetectedFamiliesMatchTheKernelsCPUFlags() throws {
         print("kernel families here: \(KernelFamily.available.map(\.rawValue)), active: \(KernelFamily.active.rawValue)")
         XCTAssertTrue(KernelFamily.active.isAvailable)
-        XCTAssertEqual(KernelFamily.available.contains(.avx2), CPUFeatures.hasAVX2FMA)
+        XCTAssertEqual(Array(KernelFamily.available.prefix(2)), [.reference, .generic], "reference and generic run everywhere")
+        #if arch(x86_64) && os(Linux)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flagsLine = try XCTUnwrap(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+        let flags = Set(flagsLine.split(separator: ":")[1].split(separator: " ").map(String.init))
+        XCTAssertEqual(KernelFamily.available.contains(.avx2), flags.isSuperset(of: ["avx2", "fma"]), "avx2 vs /proc/cpuinfo")
         XCTAssertEqual(KernelFamily.available.contains(.avx512vnni),
-                       VNNIBridge.isCompiledIn && CPUFeatures.hasAVX2FMA && CPUFeatures.hasAVX512VNNI && CPUFeatures.osSavesAVX512State)
+                       flags.isSuperset(of: ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni"]), "avx512vnni vs /proc/cpuinfo")
+        #endif
     }
 }

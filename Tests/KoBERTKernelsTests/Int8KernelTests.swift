@@ -53,7 +53,7 @@ final class Int8KernelTests: XCTestCase {
             var want = [Int32](repeating: 0, count: s.m * s.n)
             for r in 0..<s.m { for o in 0..<s.n { for i in 0..<s.k { want[r * s.n + o] += Int32(a[r * lda + i]) * Int32(wx[o * s.k + i]) } } }
             let ones = [Float](repeating: 1, count: pairPanels.panelCount * 16), rowOnes = [Float](repeating: 1, count: s.m)
-            for family in KernelFamily.available {
+            for family in familiesUnderTest() {
                 let panels = family.int8Layout == .pairs ? pairPanels : Int8Panels(repacking: pairPanels, layout: family.int8Layout)
                 for threads in [1, 2] {
                     var c = [Float](repeating: .nan, count: s.m * s.n)
@@ -74,7 +74,7 @@ final class Int8KernelTests: XCTestCase {
             let inv = randomFloats(k, 0.5...2, seed: UInt64(700 + k))
             for smoothing in [false, true] {
                 var results: [([Int16], [Float])] = []
-                for family in KernelFamily.available {
+                for family in familiesUnderTest() {
                     let ldq = k + (k & 1)
                     var q = [Int16](repeating: 99, count: rows * ldq), s = [Float](repeating: .nan, count: rows)
                     inv.withUnsafeBufferPointer { invp in
@@ -104,7 +104,7 @@ final class Int8KernelTests: XCTestCase {
                 var want = [Float](repeating: 0, count: s.0 * s.1)
                 reference.apply(x, rows: s.0, into: &want, activation: activation, threads: 1, family: .reference)
                 var outputs: [[Float]] = []
-                for family in KernelFamily.available {
+                for family in familiesUnderTest() {
                     for threads in [1, 2] {
                         var y = [Float](repeating: .nan, count: s.0 * s.1)
                         layer.apply(x, rows: s.0, into: &y, activation: activation, threads: threads, family: family)
@@ -135,7 +135,7 @@ final class Int8KernelTests: XCTestCase {
         let plainLayer = Int8Linear(values: plain.values, scales: plain.scales, bias: nil, outFeatures: n, inFeatures: k)
         let smoothLayer = Int8Linear(values: smooth.values, scales: smooth.scales, bias: nil, outFeatures: n, inFeatures: k,
                                      inputChannelScales: s)
-        for family in KernelFamily.available {
+        for family in familiesUnderTest() {
             var yPlain = [Float](repeating: 0, count: m * n), ySmooth = yPlain
             plainLayer.apply(x, rows: m, into: &yPlain, activation: .none, threads: 1, family: family)
             smoothLayer.apply(x, rows: m, into: &ySmooth, activation: .none, threads: 1, family: family)

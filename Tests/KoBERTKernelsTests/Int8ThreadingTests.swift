@@ -8,7 +8,7 @@ final class Int8ThreadingTests: XCTestCase {
         let w = randomFloats(n * k, -0.1...0.1, seed: 51), x = randomFloats(m * k, seed: 52), b = randomFloats(n, seed: 53)
         let (q, scales) = Int8Quantizer.quantizePerChannel(weight: w, outFeatures: n, inFeatures: k)
         let layer = Int8Linear(values: q, scales: scales, bias: b, outFeatures: n, inFeatures: k)
-        for family in KernelFamily.available where family != .reference {
+        for family in familiesUnderTest(excluding: [.reference]) {
             var one = [Float](repeating: 0, count: m * n)
             layer.apply(x, rows: m, into: &one, activation: .gelu, threads: 1, family: family)
             // 3 and more threads: regions of different widths one after another (the pool's hard case).

@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 @testable import KoBERTKernels
 
 /// Deterministic random numbers for tests (SplitMix64).
@@ -49,4 +50,49 @@ func cosine(_ a: [Float], _ b: [Float]) -> Double {
     var dot = 0.0, na = 0.0, nb = 0.0
     for (x, y) in zip(a, b) { dot += Double(x) * Double(y); na += Double(x) * Double(x); nb += Double(y) * Double(y) }
     return dot / max(1e-30, (na * nb).squareRoot())
+}
+
+/// The families a kernel test runs: every family this CPU has, each recorded as exercised. Families the
+/// CPU lacks are named once on stdout, so a green run says what it did not cover.
+func familiesUnderTest(excluding excluded: Set<KernelFamily> = []) -> [KernelFamily] {
+    FamilyCoverage.shared.start()
+    let families = KernelFamily.available.filter { !excluded.contains($0) }
+    FamilyCoverage.shared.record(families)
+    return families
+}
+
+/// Which kernel families the tests exercised. At the end of the run it prints the report, and when
+/// KOBERT_REQUIRE_FAMILY_COVERAGE=1 (Tools/test, whole suite) a family this CPU supports that no test
+/// ran fails the run: a kernel tier must never ship green without having executed.
+final class FamilyCoverage: NSObject, XCTestObservation, @unchecked Sendable {
+    // @unchecked: `exercised` and `started` are only touched under `lock`.
+    static let shared = FamilyCoverage()
+    private let lock = NSLock()
+    private var exercised: Set<KernelFamily> = []
+    private var started = false
+
+    func start() {
+        lock.lock(); defer { lock.unlock() }
+        guard !started else { return }
+        started = true
+        let missing = KernelFamily.allCases.filter { !KernelFamily.available.contains($0) }
+        if !missing.isEmpty {
+            print("NOT TESTED on this CPU (it lacks them): kernel families \(missing.map(\.rawValue).joined(separator: ", "))")
+        }
+        XCTestObservationCenter.shared.addTestObserver(self)
+    }
+
+    func record(_ families: [KernelFamily]) {
+        lock.lock(); exercised.formUnion(families); lock.unlock()
+    }
+
+    func testBundleDidFinish(_ testBundle: Bundle) {
+        lock.lock(); let ran = exercised; lock.unlock()
+        let unexercised = KernelFamily.available.filter { !ran.contains($0) }
+        print("kernel families exercised: \(KernelFamily.available.filter(ran.contains).map(\.rawValue).joined(separator: ", "))")
+        if !unexercised.isEmpty && ProcessInfo.processInfo.environment["KOBERT_REQUIRE_FAMILY_COVERAGE"] == "1" {
+            print("error: this CPU supports kernel families no test exercised: \(unexercised.map(\.rawValue).joined(separator: ", "))")
+            exit(1)
+        }
+    }
 }
