@@ -28,26 +28,7 @@ enum FloatDecoding {
         }
     }
 
-    /// IEEE 754 binary16 → binary32, including subnormals, infinities and NaN payloads.
-    static func halfToFloat(_ half: UInt16) -> Float {
-        let sign = UInt32(half & 0x8000) << 16
-        let exponent = UInt32(half >> 10) & 0x1F
-        var mantissa = UInt32(half & 0x03FF)
-        if exponent == 0x1F {
-            return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
-        }
-        if exponent == 0 {
-            if mantissa == 0 { return Float(bitPattern: sign) }
-            // Subnormal: shift until the implicit bit appears, adjusting the exponent.
-            var shifted: UInt32 = 0
-            while mantissa & 0x0400 == 0 {
-                mantissa <<= 1
-                shifted += 1
-            }
-            mantissa &= 0x03FF
-            let biased = 127 - 15 + 1 - shifted
-            return Float(bitPattern: sign | (biased << 23) | (mantissa << 13))
-        }
-        return Float(bitPattern: sign | ((exponent + 127 - 15) << 23) | (mantissa << 13))
-    }
+    /// IEEE 754 binary16 → binary32 (exact for every value; Swift's Float16 does the conversion).
+    @inline(__always)
+    static func halfToFloat(_ half: UInt16) -> Float { Float(Float16(bitPattern: half)) }
 }

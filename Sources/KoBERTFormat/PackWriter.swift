@@ -10,9 +10,6 @@ public final class PackWriter {
 
     public init(compressionLevel: Int32 = 12) { self.compressionLevel = compressionLevel }
 
-    /// Total bytes of compressed blobs so far.
-    public var storedBytes: Int { dataSize }
-
     /// Compresses `raw` and appends it to the data section.
     public func addBlob(_ raw: UnsafeRawBufferPointer) throws -> BlobRef {
         let stored = try Zstd.compress(raw, level: compressionLevel)

@@ -62,7 +62,7 @@ enum FloatEpilogue {
 
 /// Vectorised erf and GELU in portable Swift SIMD.
 /// erf: Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7) with a vector exp; measured ≤ 1e-6 vs Foundation erf.
-enum VectorMath {
+package enum VectorMath {
     @inline(__always)
     static func gelu(_ x: SIMD8<Float>) -> SIMD8<Float> {
         0.5 * x * (1 + erf(x * 0.70710678118654752))
@@ -90,8 +90,9 @@ enum VectorMath {
     }
 
     /// e^x for x in [-88, 0]: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 Taylor on r, 2^n through the exponent bits.
+    /// The one vector exp of the package (GELU here, softmax in KoBERTModel).
     @inline(__always)
-    static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    package static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let xc = x.replacing(with: -87, where: x .< -87)
         let n = roundedToEven(xc * 1.44269504088896341)
         let r = (xc - n * 0.693145751953125) - n * 1.428606765330187045e-06

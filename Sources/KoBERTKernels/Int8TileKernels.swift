@@ -20,7 +20,7 @@ enum Int8TileKernels {
             reference(pairs: pairs, a: a, lda: lda, rows: rows, panel: panel, rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
         case .generic:
             generic4x16(pairs: pairs, a: a, lda: lda, rows: rows, panel: panel, rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
-        case .avx2, .avx512vnni:   // the VNNI family's quad-layout tiles are driven by Int8GEMM.runQuads
+        case .avx2, .avx512vnni:   // VNNI runs its quad-layout tiles from Int8Linear (VNNIBridge.tile); pair-layout calls land here
             AVX2Bridge.int8Tile(pairs: pairs, a: a, lda: lda, rows: rows, panel: panel, rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
         }
     }

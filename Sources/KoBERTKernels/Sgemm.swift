@@ -19,18 +19,6 @@ public enum Kernels {
               c: c, ldc: ldc, accumulate: accumulate, threads: threads, family: KernelFamily.active)
     }
 
-    /// `batch` independent products (e.g. one per attention head); entry i uses a + i·strideA, b + i·strideB,
-    /// c + i·strideC, with the same meaning of every other argument as `sgemm`. Threads split the batch.
-    public static func sgemmBatched(batch: Int, m: Int, n: Int, k: Int, alpha: Float = 1,
-                                    a: UnsafePointer<Float>, lda: Int, strideA: Int,
-                                    b: UnsafePointer<Float>, ldb: Int, strideB: Int, bTransposed: Bool,
-                                    c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int,
-                                    accumulate: Bool = false, threads: Int = 1) {
-        sgemmBatched(batch: batch, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, strideA: strideA,
-                     b: b, ldb: ldb, strideB: strideB, bTransposed: bTransposed, c: c, ldc: ldc, strideC: strideC,
-                     accumulate: accumulate, threads: threads, family: KernelFamily.active)
-    }
-
     static func sgemm(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int, bTransposed: Bool,
                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int, family: KernelFamily) {
@@ -41,17 +29,4 @@ public enum Kernels {
                       accumulate: accumulate, bias: nil, activation: .none, threads: threads)
     }
 
-    static func sgemmBatched(batch: Int, m: Int, n: Int, k: Int, alpha: Float,
-                             a: UnsafePointer<Float>, lda: Int, strideA: Int,
-                             b: UnsafePointer<Float>, ldb: Int, strideB: Int, bTransposed: Bool,
-                             c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int,
-                             accumulate: Bool, threads: Int, family: KernelFamily) {
-        Parallel.run(threads: threads, maxParts: batch) { part, parts in
-            for i in Parallel.slice(batch, part: part, parts: parts) {
-                sgemm(m: m, n: n, k: k, alpha: alpha, a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb,
-                      bTransposed: bTransposed, c: c + i * strideC, ldc: ldc, accumulate: accumulate,
-                      threads: 1, family: family)
-            }
-        }
-    }
 }

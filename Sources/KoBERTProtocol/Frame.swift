@@ -42,9 +42,6 @@ public struct FrameSplitter: Sendable {
         return body
     }
 
-    /// Bytes of a frame that has started but not ended.
-    public var pendingBytes: Int { buffer.count - start }
-
     private mutating func compact() {
         if start > 0 { buffer.removeFirst(start); start = 0 }
     }

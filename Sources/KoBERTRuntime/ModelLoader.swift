@@ -9,7 +9,15 @@ import KoBERTFormat
 /// One entry point from a path to a ready Predictor: a folder is a Hugging Face checkpoint
 /// (fp32, the oracle); a file is a packed model (int8 or float, as it was packed).
 public enum ModelLoader {
-    public static let tokenizerModelName = "tokenizer_78b3253a26.model"
+    public static let tokenizerModelName = KoBertTokenizer.modelFileName
+
+    /// Where the tools look for a tokenizer when none is named: `models/tokenizer` under the working
+    /// directory, when it holds the tokenizer files. The one place that knows this convention.
+    public static var defaultTokenizerDirectory: String? {
+        let directory = "models/tokenizer"
+        let files = [directory + "/" + tokenizerModelName, directory + "/vocab.txt"]
+        return files.allSatisfy { FileManager.default.fileExists(atPath: $0) } ? directory : nil
+    }
 
     /// `task: nil` takes the packed file's task, or infers a folder's (TaskInference: config.json's
     /// architectures, else the head tensors). A task the weights contradict is an error.

@@ -78,7 +78,6 @@ public final class ServerStats: @unchecked Sendable {
     /// A connection refused after it was counted open (its uid holds too many); it still closes.
     public func recordRejectedConnection() { lock.lock(); connectionsRejected += 1; lock.unlock() }
 
-    public var openConnections: Int { lock.lock(); defer { lock.unlock() }; return connectionsOpen }
 
     public func snapshot(queueDepth: Int) -> JSONValue {
         lock.lock(); defer { lock.unlock() }

@@ -25,8 +25,6 @@ public struct Encoding: Sendable {
     public var offsets: [(start: Int, end: Int)?]
     /// Whether tokens were dropped to fit `maxLength`.
     public var truncated: Bool
-    /// 1 for real tokens, 0 for padding.
-    public var attentionMask: [Int]
 
     public init(ids: [Int], typeIds: [Int], pieces: [String], offsets: [(start: Int, end: Int)?], truncated: Bool) {
         self.ids = ids
@@ -34,20 +32,8 @@ public struct Encoding: Sendable {
         self.pieces = pieces
         self.offsets = offsets
         self.truncated = truncated
-        self.attentionMask = [Int](repeating: 1, count: ids.count)
     }
 
     public var count: Int { ids.count }
 
-    /// The same encoding padded with `[PAD]` up to `length` (unchanged if already as long).
-    public func padded(to length: Int, padId: Int, padToken: String = "[PAD]") -> Encoding {
-        var copy = self
-        let extra = max(0, length - ids.count)
-        copy.ids += [Int](repeating: padId, count: extra)
-        copy.typeIds += [Int](repeating: 0, count: extra)
-        copy.pieces += [String](repeating: padToken, count: extra)
-        copy.offsets += [(start: Int, end: Int)?](repeating: nil, count: extra)
-        copy.attentionMask += [Int](repeating: 0, count: extra)
-        return copy
-    }
 }

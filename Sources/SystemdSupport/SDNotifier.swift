@@ -25,8 +25,6 @@ public struct SDNotifier: Sendable {
     public enum Message: Sendable, Equatable {
         case ready, stopping, reloading(monotonicMicroseconds: UInt64), watchdog
         case status(String)
-        case mainPID(Int32)
-        case extendTimeout(microseconds: UInt64)
 
         public var line: String {
             switch self {
@@ -35,8 +33,6 @@ public struct SDNotifier: Sendable {
             case .reloading(let usec): return "RELOADING=1\nMONOTONIC_USEC=\(usec)"
             case .watchdog: return "WATCHDOG=1"
             case .status(let s): return "STATUS=" + s.replacingNewlines()
-            case .mainPID(let pid): return "MAINPID=\(pid)"
-            case .extendTimeout(let usec): return "EXTEND_TIMEOUT_USEC=\(usec)"
             }
         }
     }

@@ -105,8 +105,8 @@ struct QuantizeCommand: ParsableCommand {
         if let tokenizer {
             job.tokenizerDirectory = tokenizer
             job.tokenizerIsExplicit = true
-        } else if FileManager.default.fileExists(atPath: "models/tokenizer") {
-            job.tokenizerDirectory = "models/tokenizer"
+        } else if let directory = ModelLoader.defaultTokenizerDirectory {
+            job.tokenizerDirectory = directory
         }
         job.threads = threads
         job.compressionLevel = Int32(zstdLevel)

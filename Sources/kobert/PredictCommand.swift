@@ -92,16 +92,14 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let predictor: Predictor
         do {
-            let defaultTokenizer = FileManager.default.fileExists(atPath: "models/tokenizer") ? "models/tokenizer" : nil
             predictor = try ModelLoader.load(path: model, task: task.flatMap(Task.init(rawValue:)), threads: threads,
-                                             tokenizerDirectory: tokenizer ?? defaultTokenizer)
+                                             tokenizerDirectory: tokenizer ?? ModelLoader.defaultTokenizerDirectory)
         } catch {
             FileHandle.standardError.write(Data("kobert predict: \(error)\n".utf8))
             throw ExitCode.failure
         }
         if !ids && predictor.tokenizer == nil {
-            let defaultTokenizer = FileManager.default.fileExists(atPath: "models/tokenizer") ? "models/tokenizer" : nil
-            let reason = ModelLoader.missingTokenizerReason(model: model, tokenizerDirectory: tokenizer ?? defaultTokenizer,
+            let reason = ModelLoader.missingTokenizerReason(model: model, tokenizerDirectory: tokenizer ?? ModelLoader.defaultTokenizerDirectory,
                                                             vocabularySize: predictor.encoder.vocabularySize)
             FileHandle.standardError.write(Data("kobert predict: \(reason)\n".utf8))
             throw ExitCode.failure

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Foundation
+import KoBERTRuntime
 import KoBERTServer
 import Logging
 import ServiceLifecycle
@@ -125,8 +126,7 @@ struct Kobertd: AsyncParsableCommand {
             // Engine workers × threads per forward pass = the cores, never more.
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let perPass = max(1, cores / settings.server.engine.threads)
-            let tokenizer = FileManager.default.fileExists(atPath: "models/tokenizer/vocab.txt") ? "models/tokenizer" : nil
-            loader = ModelBackends.loader(threads: perPass, tokenizerDirectory: settings.tokenizer ?? tokenizer)
+            loader = ModelBackends.loader(threads: perPass, tokenizerDirectory: settings.tokenizer ?? ModelLoader.defaultTokenizerDirectory)
         }
         let registry = ModelRegistry(specs: settings.models, loader: loader)
         notifier.send(.status("loading models"))

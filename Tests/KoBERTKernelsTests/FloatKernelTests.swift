@@ -88,25 +88,6 @@ final class FloatKernelTests: XCTestCase {
         }
     }
 
-    /// Attention-shaped: 3 heads of dim 8 inside rows of 24, scores = Q·Kᵀ per head, batched.
-    func testSgemmBatchedOverHeads() {
-        let seq = 7, heads = 3, hd = 8, dim = heads * hd
-        let q = randomFloats(seq * dim, seed: 21), kmat = randomFloats(seq * dim, seed: 22)
-        for family in familiesUnderTest() {
-            var scores = [Float](repeating: .nan, count: heads * seq * seq)
-            Kernels.sgemmBatched(batch: heads, m: seq, n: seq, k: hd, alpha: 1, a: q, lda: dim, strideA: hd,
-                                 b: kmat, ldb: dim, strideB: hd, bTransposed: true, c: &scores, ldc: seq, strideC: seq * seq,
-                                 accumulate: false, threads: 2, family: family)
-            var worst: Float = 0
-            for h in 0..<heads { for i in 0..<seq { for j in 0..<seq {
-                var s: Float = 0
-                for d in 0..<hd { s += q[i * dim + h * hd + d] * kmat[j * dim + h * hd + d] }
-                worst = max(worst, abs(s - scores[h * seq * seq + i * seq + j]) / max(1, abs(s)))
-            } } }
-            XCTAssertLessThanOrEqual(worst, 1e-4, "\(family)")
-        }
-    }
-
     func testVectorErfIsWithinOneMillionthOfFoundation() {
         let xs = stride(from: Float(-8), through: 8, by: 0.001).map { $0 } + [0, -0.0, 1e-8, -1e-8, 50, -50, .infinity, -.infinity]
         var worst = 0.0

@@ -44,10 +44,6 @@ final class EncodingTests: XCTestCase {
         // 30 + 10 tokens + 3 specials = 43 → 19 to remove, all from the longer A (transformers' longest_first).
         XCTAssertEqual(firstSep - 1, 11)
         XCTAssertEqual(pair.ids.count - firstSep - 2, 10)
-        let padded = pair.padded(to: 32, padId: tokenizer.padId)
-        XCTAssertEqual(padded.ids.count, 32)
-        XCTAssertEqual(padded.attentionMask.filter { $0 == 0 }.count, 8)
-        XCTAssertEqual(padded.ids.last, tokenizer.padId)
     }
 
     func testJSONLineEscapesAndKeepsOffsets() throws {
