@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
-// The tree reads as the data flow:
-// text → KoBERTTokenizer → KoBERTModel (fp32 oracle | int8 via KoBERTKernels) → heads
-//      → KoBERTPack (packed model file) → KoBERTProtocol → KoBERTServer (kobertd) / KoBERTClient (kobert)
+// The tree reads as the data flow (README, Architecture):
+// text → KoBERTTokenizer → KoBERTRuntime (loaders, Predictor) → KoBERTModel (encoders, heads) → KoBERTKernels
+//      KoBERTCheckpoint (HF folders) and KoBERTFormat (.kbt) feed KoBERTRuntime; KoBERTQuantize packs .kbt files;
+//      KoBERTRuntime → KoBERTServer (kobertd) ◄ KoBERTProtocol ► KoBERTClient (kobert). All rest on KoBERTCore.
 import PackageDescription
 
 let package = Package(
