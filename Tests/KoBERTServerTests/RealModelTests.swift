@@ -88,8 +88,9 @@ final class RealModelTests: XCTestCase {
         await server.shutdown()
     }
 
-    /// A model whose vocabulary is smaller than the tokenizer's: each request fails with a
-    /// one-line -32006 error; the daemon keeps serving.
+    /// A model whose vocabulary (100 ids) does not fit the fallback tokenizer's (8002): the loader
+    /// attaches no tokenizer, so each text request fails with a one-line -32006 "needs a tokenizer"
+    /// error; the daemon keeps serving.
     func testModelErrorsBecomeInferenceFailedResponses() async throws {
         let dir = TempDirectory()
         let fixture = repositoryRoot.appendingPathComponent("Tests/Fixtures/checkpoints/distilbert-seqcls-safetensors").path
@@ -108,6 +109,7 @@ final class RealModelTests: XCTestCase {
         } catch let e as RPCError {
             XCTAssertEqual(e.code, RPCErrorCode.inferenceFailed.rawValue)
             XCTAssertFalse(e.message.contains("\n"), e.message)
+            XCTAssertTrue(e.message.contains("tokenizer"), e.message)
         }
         let info = try await client.info()
         XCTAssertEqual(info["models"]?["nsmc"]?["manifest"]?["format"], "huggingface-folder")
