@@ -63,22 +63,22 @@ public enum ARMActivations {
     }
 
     /// Bytes the int8 activations of `rows` rows take for a weight of this tier and padded k
-    /// (i8mm interleaves row pairs, so an odd row count gets a zero partner row).
+    /// (dotprod and i8mm interleave row pairs, so an odd row count gets a zero partner row).
     public static func byteCount(_ tier: ARMInt8Tier, rows: Int, paddedK: Int) -> Int {
-        (tier == .i8mm ? (rows + 1) / 2 * 2 : rows) * paddedK
+        (tier == .neon ? rows : (rows + 1) / 2 * 2) * paddedK
     }
 
     /// int16 quanta (−127…127, rows of stride ldq ≥ k) → int8, zero-padded to paddedK:
-    ///   neon, dotprod: row-major, row r at r · paddedK;
-    ///   i8mm: row pairs, pair p's 8-k octet o at (p · paddedK/8 + o) · 16: 8 bytes of row 2p, then 8 of row 2p+1.
+    ///   neon: row-major, row r at r · paddedK;
+    ///   dotprod, i8mm: row pairs (one 16-byte load gives SMMLA its 2 × 8 block, SDOT two rows' quads), pair p's 8-k octet o at (p · paddedK/8 + o) · 16: 8 bytes of row 2p, then 8 of row 2p+1.
     @inline(never)
     public static func narrow(_ tier: ARMInt8Tier, quanta: UnsafePointer<Int16>, ldq: Int, rows: Int, k: Int,
                               paddedK: Int, into a: UnsafeMutablePointer<Int8>) {
-        let storedRows = tier == .i8mm ? (rows + 1) / 2 * 2 : rows
+        let paired = tier != .neon, storedRows = paired ? (rows + 1) / 2 * 2 : rows
         for r in 0..<storedRows {
             // Where 8 consecutive k of row r go, and the distance from one group of 8 to the next.
             let start: Int, stride: Int
-            if tier == .i8mm { start = (r / 2) * 2 * paddedK + (r % 2) * 8; stride = 16 } else { start = r * paddedK; stride = 8 }
+            if paired { start = (r / 2) * 2 * paddedK + (r % 2) * 8; stride = 16 } else { start = r * paddedK; stride = 8 }
             let dst = UnsafeMutableRawPointer(a + start)
             if r >= rows {
                 for o in 0..<(paddedK / 8) { dst.storeBytes(of: UInt64(0), toByteOffset: o * stride, as: UInt64.self) }

@@ -53,9 +53,9 @@ public enum ARMInt8GEMM {
                     switch tier {
                     case .neon:
                         NEONInt8Kernels.tile(blocks: kp / 16, a: a + i0 * kp, lda: kp, rows: rows, panel: panel, sums: sums)
-                    case .dotprod:
-                        DotProdInt8Kernels.tile(blocks: kp / 16, a: a + i0 * kp, lda: kp, rows: rows, panel: panel, sums: sums)
-                    case .i8mm:   // i0 is even (tiles of 8 rows), so the tile starts on a row pair
+                    case .dotprod:   // i0 is even (tiles of 4 rows), so the tile starts on a row pair
+                        DotProdInt8Kernels.tile(octets: kp / 8, a: a + i0 * kp, rows: rows, panel: panel, sums: sums)
+                    case .i8mm:      // likewise (tiles of 8 rows)
                         I8MMInt8Kernels.tile(octets: kp / 8, a: a + i0 * kp, rowPairs: (rows + 1) / 2, panel: panel, sums: sums)
                     }
                     body(UnsafePointer(sums), i0, rows, j0, cols)

@@ -3,7 +3,7 @@
 //   neon:    per 16-k block, column j's 16 bytes at 16j        (256 bytes a block; smull/smlal2 on whole rows)
 //   dotprod: per 4-k quad,   column j's 4 bytes at 4j          (64 bytes a quad; one SDOT gives 4 columns)
 //   i8mm:    per 8-k octet,  column pair p's 2 × 8 bytes at 16p (128 bytes an octet; SMMLA's 8×2 operand)
-// The dotprod layout is Int8Panels' `.quads` with k padded to 16 instead of 4.
+// The dotprod layout is Int8Panels' `.quads` with k padded to 8 instead of 4.
 #if arch(arm64)
 
 public final class ARMInt8Weight {
@@ -15,8 +15,8 @@ public final class ARMInt8Weight {
     public let panelCount: Int
     public let storage: UnsafeMutablePointer<Int8>
 
-    /// k is padded to this many: the neon and dotprod kernels step 16 k at a time, i8mm 8.
-    public static func kStep(_ tier: ARMInt8Tier) -> Int { tier == .i8mm ? 8 : 16 }
+    /// k is padded to this many: the neon kernel steps 16 k at a time, dotprod and i8mm 8.
+    public static func kStep(_ tier: ARMInt8Tier) -> Int { tier == .neon ? 16 : 8 }
 
     /// The k-group whose bytes lie contiguous for one column.
     static func group(_ tier: ARMInt8Tier) -> Int {

@@ -7,34 +7,33 @@ import _Builtin_intrinsics.arm.neon
 public enum DotProdInt8Kernels {
     public static let tileRows = 4
 
-    /// Rows ≤ 4 of int8 activations (row-major, stride lda, 16 · blocks bytes each, zero-padded) times one
-    /// dotprod-packed panel (64 bytes per 4-k quad: column j's 4 bytes at 4j). Writes the exact int32 sums
-    /// of 16 columns for each row to sums[r · 16 + j]. 4 × 16 tile: 16 accumulators; each 16-byte activation
-    /// load feeds 4 quads through SDOT's by-element form (the splat of one 32-bit lane folds into it).
+    /// Rows ≤ 4 of int8 activations in the pair layout of ARMActivations.narrow (pair p's 8-k octet o at
+    /// (p · octets + o) · 16: 8 bytes of its first row, 8 of its second) times one dotprod-packed panel
+    /// (64 bytes per 4-k quad: column j's 4 bytes at 4j). Writes the exact int32 sums of 16 columns for each
+    /// row to sums[r · 16 + j]. 4 × 16 tile, 16 accumulators; per octet one 16-byte load per row pair holds
+    /// both rows' two quads, each fed to SDOT's by-element form (the splat of a 32-bit lane folds into it),
+    /// so 16 accumulators, 8 weights and 2 activations fit the 32 registers without spilling.
     // export(interface): clients call this body, never copy it; a copy would be compiled without the feature.
     @export(interface) @inline(never)
-    public static func tile(blocks: Int, a: UnsafePointer<Int8>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+    public static func tile(octets: Int, a: UnsafePointer<Int8>, rows: Int, panel: UnsafePointer<Int8>,
                             sums: UnsafeMutablePointer<Int32>) {
-        let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + min(1, rows - 1) * lda)
-        let a2 = UnsafeRawPointer(a + min(2, rows - 1) * lda), a3 = UnsafeRawPointer(a + min(3, rows - 1) * lda)
+        let p0 = UnsafeRawPointer(a), p1 = UnsafeRawPointer(a + (rows > 2 ? octets * 16 : 0))
         var c00 = SIMD4<Int32>(), c01 = SIMD4<Int32>(), c02 = SIMD4<Int32>(), c03 = SIMD4<Int32>()
         var c10 = SIMD4<Int32>(), c11 = SIMD4<Int32>(), c12 = SIMD4<Int32>(), c13 = SIMD4<Int32>()
         var c20 = SIMD4<Int32>(), c21 = SIMD4<Int32>(), c22 = SIMD4<Int32>(), c23 = SIMD4<Int32>()
         var c30 = SIMD4<Int32>(), c31 = SIMD4<Int32>(), c32 = SIMD4<Int32>(), c33 = SIMD4<Int32>()
         var w = UnsafeRawPointer(panel)
         var off = 0
-        for _ in 0..<blocks {
-            let x0 = a0.loadUnaligned(fromByteOffset: off, as: SIMD4<Int32>.self)
-            let x1 = a1.loadUnaligned(fromByteOffset: off, as: SIMD4<Int32>.self)
-            let x2 = a2.loadUnaligned(fromByteOffset: off, as: SIMD4<Int32>.self)
-            let x3 = a3.loadUnaligned(fromByteOffset: off, as: SIMD4<Int32>.self)
-            for quad in 0..<4 {
+        for _ in 0..<octets {
+            let x01 = p0.loadUnaligned(fromByteOffset: off, as: SIMD4<Int32>.self)   // rows 0, 1: quads 0, 1 each
+            let x23 = p1.loadUnaligned(fromByteOffset: off, as: SIMD4<Int32>.self)   // rows 2, 3
+            for quad in 0..<2 {
                 let b0 = w.loadUnaligned(as: SIMD16<Int8>.self), b1 = w.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self)
                 let b2 = w.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int8>.self), b3 = w.loadUnaligned(fromByteOffset: 48, as: SIMD16<Int8>.self)
-                dot(splat(x0, quad), b0, b1, b2, b3, &c00, &c01, &c02, &c03)
-                dot(splat(x1, quad), b0, b1, b2, b3, &c10, &c11, &c12, &c13)
-                dot(splat(x2, quad), b0, b1, b2, b3, &c20, &c21, &c22, &c23)
-                dot(splat(x3, quad), b0, b1, b2, b3, &c30, &c31, &c32, &c33)
+                dot(splat(x01, quad), b0, b1, b2, b3, &c00, &c01, &c02, &c03)
+                dot(splat(x01, 2 + quad), b0, b1, b2, b3, &c10, &c11, &c12, &c13)
+                dot(splat(x23, quad), b0, b1, b2, b3, &c20, &c21, &c22, &c23)
+                dot(splat(x23, 2 + quad), b0, b1, b2, b3, &c30, &c31, &c32, &c33)
                 w += 64
             }
             off += 16
