@@ -46,7 +46,28 @@ let package = Package(
                     return []
                     #endif
                 }()), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .target(name: "KoBERTKernels", dependencies: ["KoBERTKernelsAVX2", "KoBERTKernelsVNNI"],
+        // AArch64 int8 tiers (code is #if arch(arm64); Embedded-Swift-clean, checked under qemu by Tools/arm/check).
+        // The SDOT and SMMLA tiles are modules of their own so only they are compiled with those features.
+        .target(name: "KoBERTKernelsARMDotProd", path: "Sources/KoBERTKernelsARM/DotProd",
+                swiftSettings: [.unsafeFlags({
+                    #if arch(arm64)
+                    return ["-Xcc", "-march=armv8.2-a+dotprod"]
+                    #else
+                    return []
+                    #endif
+                }()), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "KoBERTKernelsARMI8MM", path: "Sources/KoBERTKernelsARM/I8MM",
+                swiftSettings: [.unsafeFlags({
+                    #if arch(arm64)
+                    return ["-Xcc", "-march=armv8.2-a+i8mm"]
+                    #else
+                    return []
+                    #endif
+                }()), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "KoBERTKernelsARM", dependencies: ["KoBERTKernelsARMDotProd", "KoBERTKernelsARMI8MM"],
+                path: "Sources/KoBERTKernelsARM/Base",
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "KoBERTKernels", dependencies: ["KoBERTKernelsAVX2", "KoBERTKernelsVNNI", "KoBERTKernelsARM"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // SentencePiece + KoBertTokenizer, no ML dependencies.
         .target(name: "KoBERTTokenizer"),

@@ -2,16 +2,26 @@ import Foundation
 #if arch(x86_64)
 import _Builtin_intrinsics.intel.cpuid
 #endif
+#if arch(arm64)
+import KoBERTKernelsARM
+#endif
 
 /// A set of kernels that compute the same products: `reference` (plain scalar loops, the oracle),
 /// `generic` (Swift SIMD types, any CPU), `avx2` (AVX2 + FMA intrinsics, x86-64 only), `avx512vnni`
 /// (the AVX2 fp32 kernels plus AVX-512 VNNI int8 kernels; only when the package builds KoBERTKernelsVNNI).
 /// Picked once at start-up: the best the CPU has, unless KOBERT_KERNEL=reference|generic|avx2|avx512vnni says otherwise.
+/// On AArch64 also `neon`, `dotprod`, `i8mm` (KoBERTKernelsARM), from getauxval's HWCAP_ASIMDDP and HWCAP2_I8MM.
 public enum KernelFamily: String, Sendable, CaseIterable {
     case reference
     case generic
     case avx2
     case avx512vnni
+    #if arch(arm64)
+    // AArch64 tiers (KoBERTKernelsARM): ARMv8.0 widening multiply-accumulate, SDOT, SMMLA; by getauxval.
+    case neon
+    case dotprod
+    case i8mm
+    #endif
 
     /// The family every operator uses unless a caller names one explicitly.
     public static let active: KernelFamily = resolveActive()
@@ -23,6 +33,11 @@ public enum KernelFamily: String, Sendable, CaseIterable {
         if CPUFeatures.hasAVX2FMA && CPUFeatures.hasAVX512VNNI && VNNIBridge.isCompiledIn && CPUFeatures.osSavesAVX512State {
             families.append(.avx512vnni)
         }
+        #if arch(arm64)
+        families.append(.neon)
+        if ARMFeatures.hasDotProd { families.append(.dotprod) }
+        if ARMFeatures.hasI8MM { families.append(.i8mm) }
+        #endif
         return families
     }()
 
@@ -35,7 +50,7 @@ public enum KernelFamily: String, Sendable, CaseIterable {
         let best = available.last!
         guard let wanted = ProcessInfo.processInfo.environment["KOBERT_KERNEL"], !wanted.isEmpty else { return best }
         guard let family = KernelFamily(rawValue: wanted.lowercased()) else {
-            FileHandle.standardError.write(Data("KOBERT_KERNEL=\(wanted) is not one of reference|generic|avx2|avx512vnni; using \(best.rawValue)\n".utf8))
+            FileHandle.standardError.write(Data("KOBERT_KERNEL=\(wanted) is not one of \(allCases.map(\.rawValue).joined(separator: "|")); using \(best.rawValue)\n".utf8))
             return best
         }
         guard family.isAvailable else {

@@ -1,0 +1,132 @@
+/* Emulated check of the AArch64 int8 kernels (Sources/KoBERTKernelsARM), run by Tools/arm/check under
+ * qemu-aarch64 once per CPU model. For every tier the CPU supports (read here from getauxval, and
+ * compared with the Swift detection's choice), on odd shapes: the NEON activation quantizer equals its
+ * scalar twin bit for bit; the packed weight holds every w[j][k] where its layout says and zeros elsewhere;
+ * the int32 sums equal the Swift scalar reference and an independent C loop exactly; the dequantized floats
+ * equal the reference bit for bit (tolerance 0: both do scvtf then two fmul in the same order), and no
+ * byte outside the output rows is written. Prints one line; exit 0 only when every check passes. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+
+long arm_best_tier(void);
+float arm_quantize_row_reference(const float *x, long k, const float *inv, int16_t *q);
+float arm_quantize_row(const float *x, long k, const float *inv, int16_t *q);
+void *arm_weight_new(long tier, const int8_t *values, long n, long k);
+void arm_weight_free(void *w);
+long arm_weight_padded_k(const void *w);
+long arm_weight_panels(const void *w);
+const int8_t *arm_weight_bytes(const void *w);
+long arm_weight_offset(long tier, long kk, long j, long padded_k);
+long arm_activation_bytes(long tier, long rows, long padded_k);
+void arm_narrow(long tier, const int16_t *quanta, long ldq, long rows, long k, long padded_k, int8_t *out);
+void arm_sums(long tier, const int8_t *a, long m, const void *w, int32_t *out, long ldo, long p0, long p1);
+void arm_run(long tier, const int8_t *a, long m, const void *w, const float *row_scales, const float *col_scales,
+             float *c, long ldc, long p0, long p1);
+void arm_reference_sums(const int16_t *q, long ldq, long m, const int8_t *w, long n, long k, int32_t *out, long ldo);
+void arm_reference_dequantize(const int32_t *sums, long lds, long m, long n, const float *row_scales,
+                              const float *col_scales, float *c, long ldc);
+
+static const char *tier_names[] = {"neon", "dotprod", "i8mm"};
+static long checks, failures;
+
+static void expect(int ok, const char *what, long a, long b, long c) {
+    checks++;
+    if (!ok && failures++ < 10) fprintf(stderr, "FAIL %s (%ld, %ld, %ld)\n", what, a, b, c);
+}
+
+static uint64_t state = 0x9E3779B97F4A7C15ull;
+static uint32_t next(void) { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return (uint32_t)(state >> 16); }
+static float uniform(void) { return (float)(next() % 2000001) / 1000000.0f - 1.0f; }
+static uint32_t bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+
+/* One shape: m rows of activations, n output columns, k inputs; `smooth` adds per-channel 1/s factors. */
+static void run_case(long m, long n, long k, int smooth, int tiers[3]) {
+    long ldq = k + 1;                       /* a stride wider than k, as the package's even-padded rows */
+    float *x = malloc(sizeof(float) * m * k), *inv = malloc(sizeof(float) * k);
+    int16_t *q = calloc(m * ldq, 2), *qv = calloc(m * ldq, 2);
+    float *rs = malloc(sizeof(float) * m), *rsv = malloc(sizeof(float) * m), *cs = malloc(sizeof(float) * n);
+    int8_t *w = malloc(n * k);
+    for (long i = 0; i < m * k; i++) x[i] = uniform() * (next() % 50 == 0 ? 40.0f : 3.0f);
+    for (long r = 0; r < m; r++) {          /* rows the quantizer must treat specially */
+        if (r % 7 == 3) for (long i = 0; i < k; i++) x[r * k + i] = 0;
+        if (r % 5 == 1 && k > 2) x[r * k + 1] = NAN;
+        if (r % 11 == 4) x[r * k] = INFINITY;
+    }
+    for (long i = 0; i < k; i++) inv[i] = 0.25f + (float)(next() % 1000) / 500.0f;
+    for (long i = 0; i < n * k; i++) w[i] = (int8_t)(next() & 0xFF);   /* the full int8 range, −128 too */
+    for (long j = 0; j < n; j++) cs[j] = (float)(next() % 1000 + 1) / 65536.0f;
+
+    for (long r = 0; r < m; r++) {
+        rs[r] = arm_quantize_row_reference(x + r * k, k, smooth ? inv : NULL, q + r * ldq);
+        rsv[r] = arm_quantize_row(x + r * k, k, smooth ? inv : NULL, qv + r * ldq);
+        expect(bits(rs[r]) == bits(rsv[r]), "quantizer scale", m, k, r);
+        for (long i = 0; i < k; i++) expect(q[r * ldq + i] == qv[r * ldq + i], "quantizer value", r, i, q[r * ldq + i]);
+    }
+
+    int32_t *ref = malloc(4 * m * n), *got = malloc(4 * m * n);
+    arm_reference_sums(q, ldq, m, w, n, k, ref, n);
+    for (long r = 0; r < m; r++)
+        for (long j = 0; j < n; j++) {
+            int32_t acc = 0;
+            for (long i = 0; i < k; i++) acc += (int32_t)q[r * ldq + i] * w[j * k + i];
+            expect(acc == ref[r * n + j], "reference sum vs C loop", r, j, k);
+        }
+    long ldc = n + 3;
+    float *cref = malloc(sizeof(float) * m * ldc), *c = malloc(sizeof(float) * m * ldc);
+    arm_reference_dequantize(ref, n, m, n, rs, cs, cref, ldc);
+
+    for (long t = 0; t < 3; t++) {
+        if (!tiers[t]) continue;
+        void *pw = arm_weight_new(t, w, n, k);
+        long pk = arm_weight_padded_k(pw), panels = arm_weight_panels(pw);
+        const int8_t *bytes = arm_weight_bytes(pw);
+        for (long j = 0; j < panels * 16; j++)
+            for (long i = 0; i < pk; i++) {
+                int8_t want = (j < n && i < k) ? w[j * k + i] : 0;
+                expect(bytes[arm_weight_offset(t, i, j, pk)] == want, tier_names[t], j, i, -1);
+            }
+        int8_t *a = malloc(arm_activation_bytes(t, m, pk));
+        arm_narrow(t, q, ldq, m, k, pk, a);
+        long half = panels / 2;             /* two calls over the panel range, as threads split it */
+        memset(got, 0x5A, 4 * m * n);
+        arm_sums(t, a, m, pw, got, n, 0, half);
+        arm_sums(t, a, m, pw, got, n, half, panels);
+        for (long i = 0; i < m * n; i++) expect(got[i] == ref[i], tier_names[t], i / n, i % n, got[i]);
+        for (long i = 0; i < m * ldc; i++) c[i] = -7.0f;   /* a canary in the ldc padding */
+        arm_run(t, a, m, pw, rs, cs, c, ldc, 0, half);
+        arm_run(t, a, m, pw, rs, cs, c, ldc, half, panels);
+        for (long r = 0; r < m; r++)
+            for (long j = 0; j < ldc; j++) {
+                if (j < n) expect(bits(c[r * ldc + j]) == bits(cref[r * ldc + j]), "dequantized float", t, r, j);
+                else expect(c[r * ldc + j] == -7.0f, "write past the row", t, r, j);
+            }
+        free(a);
+        arm_weight_free(pw);
+    }
+    free(x); free(inv); free(q); free(qv); free(rs); free(rsv); free(cs); free(w);
+    free(ref); free(got); free(cref); free(c);
+}
+
+int main(int argc, char **argv) {
+    const char *cpu = argc > 1 ? argv[1] : "?";
+    unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    int tiers[3] = {1, (hw & HWCAP_ASIMDDP) != 0, (hw2 & HWCAP2_I8MM) != 0};
+    long best = tiers[2] ? 2 : (tiers[1] ? 1 : 0);
+    long selected = arm_best_tier();
+    expect(selected == best, "Swift detection vs getauxval here", selected, best, 0);
+    /* M, N, K: none a multiple of any tile (4 or 8 rows, 16 columns, 16 k) except a few exact fits. */
+    static const long shapes[][3] = {
+        {1, 1, 1}, {1, 17, 3}, {3, 5, 7}, {6, 3, 1}, {2, 16, 16}, {8, 16, 8}, {4, 32, 32}, {5, 33, 19},
+        {7, 31, 129}, {9, 47, 255}, {13, 50, 771}, {17, 65, 100}, {1, 48, 3072}, {11, 37, 3072}, {10, 18, 768},
+    };
+    long cases = sizeof shapes / sizeof shapes[0];
+    for (long i = 0; i < cases; i++) run_case(shapes[i][0], shapes[i][1], shapes[i][2], (int)(i & 1), tiers);
+    printf("%-12s selected %-8s compared", cpu, tier_names[selected]);
+    for (int t = 0; t < 3; t++) if (tiers[t]) printf(" %s", tier_names[t]);
+    printf(" with the reference: %ld cases, %ld checks, %s\n", cases, checks, failures ? "FAIL" : "pass");
+    return failures ? 1 : 0;
+}
