@@ -6,13 +6,15 @@ enum ActivationQuantizer {
     static func quantize(_ family: KernelFamily, x: UnsafePointer<Float>, rows: Int, k: Int,
                          invChannelScales: UnsafePointer<Float>?,
                          into q: UnsafeMutablePointer<Int16>, ldq: Int, scales: UnsafeMutablePointer<Float>) {
+        quantize(family.kernels, x: x, rows: rows, k: k, invChannelScales: invChannelScales, into: q, ldq: ldq, scales: scales)
+    }
+
+    private static func quantize<K: KernelSet>(_ kernels: K.Type, x: UnsafePointer<Float>, rows: Int, k: Int,
+                                               invChannelScales: UnsafePointer<Float>?,
+                                               into q: UnsafeMutablePointer<Int16>, ldq: Int, scales: UnsafeMutablePointer<Float>) {
         for r in 0..<rows {
             let src = x + r * k, dst = q + r * ldq
-            switch family {
-            case .reference: scales[r] = reference(src, k, invChannelScales, dst)
-            case .generic: scales[r] = generic(src, k, invChannelScales, dst)
-            case .avx2, .avx512vnni: scales[r] = AVX2Bridge.quantizeRow(src, k, invChannelScales, dst)
-            }
+            scales[r] = K.quantizeRow(src, k, invChannelScales, dst)
             if ldq > k { for i in k..<ldq { dst[i] = 0 } }
         }
     }

@@ -5,11 +5,7 @@ enum FloatEpilogue {
     static func apply(_ family: KernelFamily, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
                       bias: UnsafePointer<Float>?, activation: FusedActivation) {
         if bias == nil && activation == .none { return }
-        switch family {
-        case .reference: reference(c: c, ldc: ldc, rows: rows, cols: cols, bias: bias, activation: activation)
-        case .generic: generic(c: c, ldc: ldc, rows: rows, cols: cols, bias: bias, activation: activation)
-        case .avx2, .avx512vnni: AVX2Bridge.epilogue(c: c, ldc: ldc, rows: rows, cols: cols, bias: bias, activation: activation)
-        }
+        family.kernels.epilogue(c: c, ldc: ldc, rows: rows, cols: cols, bias: bias, activation: activation)
     }
 
     /// Scalar twin; GELU through Foundation's erf in Double, as the oracle.

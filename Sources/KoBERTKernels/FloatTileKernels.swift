@@ -2,28 +2,6 @@
 /// packed panel (see FloatPanels) and rows ≤ `tileRows` of the family. The first block of a product
 /// overwrites C (accumulate false); later k-blocks add.
 enum FloatTileKernels {
-    static func tileRows(_ family: KernelFamily) -> Int {
-        switch family {
-        case .reference: return 4
-        case .generic: return 4
-        case .avx2, .avx512vnni: return 6
-        }
-    }
-
-    @inline(__always)
-    static func tile(_ family: KernelFamily, kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int,
-                     panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int,
-                     alpha: Float, accumulate: Bool) {
-        switch family {
-        case .reference:
-            reference(kc: kc, a: a, lda: lda, rows: rows, panel: panel, c: c, ldc: ldc, cols: cols, alpha: alpha, accumulate: accumulate)
-        case .generic:
-            generic4x16(kc: kc, a: a, lda: lda, rows: rows, panel: panel, c: c, ldc: ldc, cols: cols, alpha: alpha, accumulate: accumulate)
-        case .avx2, .avx512vnni:
-            AVX2Bridge.floatTile(kc: kc, a: a, lda: lda, rows: rows, panel: panel, c: c, ldc: ldc, cols: cols, alpha: alpha, accumulate: accumulate)
-        }
-    }
-
     static func reference(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
                           c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int, alpha: Float, accumulate: Bool) {
         for r in 0..<rows {

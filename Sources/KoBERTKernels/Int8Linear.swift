@@ -102,7 +102,15 @@ enum Int8GEMM {
                                  unsigned: UnsafeMutablePointer<UInt8>?, rowScales: UnsafePointer<Float>,
                                  panels: Int8Panels, columnScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                                  ldc: Int, bias: UnsafePointer<Float>?, activation: FusedActivation, threads: Int) {
-        let n = panels.n, mr = Int8TileKernels.tileRows(family), width = Int8Panels.width
+        products(family.kernels, m: m, a: a, lda: lda, unsigned: unsigned, rowScales: rowScales, panels: panels,
+                 columnScales: columnScales, c: c, ldc: ldc, bias: bias, activation: activation, threads: threads)
+    }
+
+    private static func products<K: KernelSet>(_ kernels: K.Type, m: Int, a: UnsafePointer<Int16>, lda: Int,
+                                 unsigned: UnsafeMutablePointer<UInt8>?, rowScales: UnsafePointer<Float>,
+                                 panels: Int8Panels, columnScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                 ldc: Int, bias: UnsafePointer<Float>?, activation: FusedActivation, threads: Int) {
+        let n = panels.n, mr = K.int8TileRows, width = Int8Panels.width
         let worthwhile = max(1, (m * n * panels.k) / 1_000_000)
         panels.columnSums128.withUnsafeBufferPointer { sums in
             Parallel.run(threads: threads, maxParts: min(panels.panelCount, worthwhile)) { part, parts in
@@ -116,14 +124,14 @@ enum Int8GEMM {
                                             rowScales: rowScales + i0, colScales: columnScales + j0,
                                             c: c + i0 * ldc + j0, ldc: ldc, cols: cols)
                         } else {
-                            Int8TileKernels.tile(family, pairs: panels.pairs, a: a + i0 * lda, lda: lda, rows: min(mr, m - i0),
-                                                 panel: panels.panel(p), rowScales: rowScales + i0, colScales: columnScales + j0,
-                                                 c: c + i0 * ldc + j0, ldc: ldc, cols: cols)
+                            K.int8Tile(pairs: panels.pairs, a: a + i0 * lda, lda: lda, rows: min(mr, m - i0), panel: panels.panel(p),
+                                       rowScales: rowScales + i0, colScales: columnScales + j0, c: c + i0 * ldc + j0, ldc: ldc, cols: cols)
                         }
                         i0 += mr
                     }
-                    FloatEpilogue.apply(family, c: c + j0, ldc: ldc, rows: m, cols: cols,
-                                        bias: bias.map { $0 + j0 }, activation: activation)
+                    if bias != nil || activation != .none {
+                        K.epilogue(c: c + j0, ldc: ldc, rows: m, cols: cols, bias: bias.map { $0 + j0 }, activation: activation)
+                    }
                 }
             }
         }

@@ -3,28 +3,6 @@
 ///   C[r][j]   = Float(acc) · (rowScale[r] · colScale[j])   — the dequantization; bias and activation follow.
 /// qa is int16 holding −127…127, w int8, so every product fits int16 and sums are exact in every family.
 enum Int8TileKernels {
-    static func tileRows(_ family: KernelFamily) -> Int {
-        switch family {
-        case .reference, .generic: return 4
-        case .avx2: return AVX2Bridge.int8TileRows
-        case .avx512vnni: return VNNIBridge.tileRows
-        }
-    }
-
-    @inline(__always)
-    static func tile(_ family: KernelFamily, pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int,
-                     panel: UnsafePointer<Int8>, rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
-        switch family {
-        case .reference:
-            reference(pairs: pairs, a: a, lda: lda, rows: rows, panel: panel, rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
-        case .generic:
-            generic4x16(pairs: pairs, a: a, lda: lda, rows: rows, panel: panel, rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
-        case .avx2, .avx512vnni:   // VNNI runs its quad-layout tiles from Int8Linear (VNNIBridge.tile); pair-layout calls land here
-            AVX2Bridge.int8Tile(pairs: pairs, a: a, lda: lda, rows: rows, panel: panel, rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
-        }
-    }
-
     static func reference(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
                           rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
                           c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
