@@ -75,3 +75,17 @@ public func armReferenceDequantize(_ sums: UnsafePointer<Int32>, _ lds: Int, _ m
     ARMInt8Reference.dequantize(sums, lds: lds, m: m, n: n, rowScales: rowScales, colScales: colScales, c: c, ldc: ldc)
 }
 #endif
+
+#if arch(arm64)
+@_cdecl("arm_float_tile")
+public func armFloatTile(_ kc: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ rows: Int, _ panel: UnsafePointer<Float>,
+                         _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ cols: Int, _ alpha: Float, _ accumulate: Bool) {
+    NEONFloatKernels.tile(kc: kc, a: a, lda: lda, rows: rows, panel: panel, c: c, ldc: ldc, cols: cols, alpha: alpha, accumulate: accumulate)
+}
+
+@_cdecl("arm_float_reference")
+public func armFloatReference(_ kc: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ rows: Int, _ panel: UnsafePointer<Float>,
+                              _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ cols: Int, _ alpha: Float, _ accumulate: Bool) {
+    NEONFloatKernels.reference(kc: kc, a: a, lda: lda, rows: rows, panel: panel, c: c, ldc: ldc, cols: cols, alpha: alpha, accumulate: accumulate)
+}
+#endif

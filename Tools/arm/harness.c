@@ -4,8 +4,11 @@
  * scalar twin bit for bit; the packed weight holds every w[j][k] where its layout says and zeros elsewhere;
  * the int32 sums equal the Swift scalar reference and an independent C loop exactly; the dequantized floats
  * equal the reference bit for bit (tolerance 0: both do scvtf then two fmul in the same order), and no
- * byte outside the output rows is written. Prints one line; exit 0 only when every check passes. */
+ * byte outside the output rows is written. The fp32 NEON tile is checked against the product in double
+ * (run_float_case). Prints one line; exit 0 only when every check passes. */
+#include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +32,10 @@ void arm_run(long tier, const int8_t *a, long m, const void *w, const float *row
 void arm_reference_sums(const int16_t *q, long ldq, long m, const int8_t *w, long n, long k, int32_t *out, long ldo);
 void arm_reference_dequantize(const int32_t *sums, long lds, long m, long n, const float *row_scales,
                               const float *col_scales, float *c, long ldc);
+void arm_float_tile(long kc, const float *a, long lda, long rows, const float *panel, float *c, long ldc, long cols,
+                    float alpha, bool accumulate);
+void arm_float_reference(long kc, const float *a, long lda, long rows, const float *panel, float *c, long ldc, long cols,
+                         float alpha, bool accumulate);
 
 static const char *tier_names[] = {"neon", "dotprod", "i8mm"};
 static long checks, failures;
@@ -111,6 +118,46 @@ static void run_case(long m, long n, long k, int smooth, int tiers[3]) {
     free(ref); free(got); free(cref); free(c);
 }
 
+/* The fp32 NEON tile (every tier) on m × n × k, k split into two blocks (the second accumulates), as
+ * FloatGEMM drives it. fmla rounds once per step, the scalar twin twice, so neither is exact: both must lie
+ * within 2 (k + 2) ε · |alpha| Σ|a·b| of the product computed in double, ε = FLT_EPSILON. */
+static void run_float_case(long m, long n, long k, float alpha) {
+    long panels = (n + 15) / 16, lda = k + 2, ldc = n + 3, k1 = k / 2;
+    float *a = malloc(sizeof(float) * m * lda), *packed = calloc(panels * 16 * k, sizeof(float));
+    float *c = malloc(sizeof(float) * m * ldc), *cref = malloc(sizeof(float) * m * ldc);
+    double *exact = calloc(m * n, sizeof(double)), *bound = calloc(m * n, sizeof(double));
+    for (long i = 0; i < m * lda; i++) a[i] = uniform() * 2.0f;
+    for (long j = 0; j < n; j++) for (long i = 0; i < k; i++) packed[(j / 16) * k * 16 + i * 16 + j % 16] = uniform();
+    for (long r = 0; r < m; r++)
+        for (long j = 0; j < n; j++)
+            for (long i = 0; i < k; i++) {
+                double p = (double)a[r * lda + i] * packed[(j / 16) * k * 16 + i * 16 + j % 16] * alpha;
+                exact[r * n + j] += p; bound[r * n + j] += fabs(p);
+            }
+    for (long i = 0; i < m * ldc; i++) c[i] = cref[i] = -7.0f;
+    for (long p = 0; p < panels; p++) {
+        const float *panel = packed + p * k * 16;
+        long cols = n - 16 * p < 16 ? n - 16 * p : 16;
+        for (long i0 = 0; i0 < m; i0 += 8) {
+            long rows = m - i0 < 8 ? m - i0 : 8;
+            const float *ai = a + i0 * lda;
+            float *ci = c + i0 * ldc + 16 * p, *ri = cref + i0 * ldc + 16 * p;
+            arm_float_tile(k1, ai, lda, rows, panel, ci, ldc, cols, alpha, false);
+            arm_float_tile(k - k1, ai + k1, lda, rows, panel + k1 * 16, ci, ldc, cols, alpha, true);
+            arm_float_reference(k1, ai, lda, rows, panel, ri, ldc, cols, alpha, false);
+            arm_float_reference(k - k1, ai + k1, lda, rows, panel + k1 * 16, ri, ldc, cols, alpha, true);
+        }
+    }
+    for (long r = 0; r < m; r++)
+        for (long j = 0; j < ldc; j++) {
+            if (j >= n) { expect(c[r * ldc + j] == -7.0f, "fp32 write past the row", m, r, j); continue; }
+            double tol = 2.0 * (k + 2) * FLT_EPSILON * bound[r * n + j] + FLT_MIN;
+            expect(fabs(c[r * ldc + j] - exact[r * n + j]) <= tol, "fp32 tile vs exact", m, r, j);
+            expect(fabs(cref[r * ldc + j] - exact[r * n + j]) <= tol, "fp32 reference vs exact", m, r, j);
+        }
+    free(a); free(packed); free(c); free(cref); free(exact); free(bound);
+}
+
 int main(int argc, char **argv) {
     const char *cpu = argc > 1 ? argv[1] : "?";
     unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
@@ -125,8 +172,9 @@ int main(int argc, char **argv) {
     };
     long cases = sizeof shapes / sizeof shapes[0];
     for (long i = 0; i < cases; i++) run_case(shapes[i][0], shapes[i][1], shapes[i][2], (int)(i & 1), tiers);
+    for (long i = 0; i < cases; i++) run_float_case(shapes[i][0], shapes[i][1], shapes[i][2], i & 1 ? 0.125f : 1.0f);
     printf("%-12s selected %-8s compared", cpu, tier_names[selected]);
     for (int t = 0; t < 3; t++) if (tiers[t]) printf(" %s", tier_names[t]);
-    printf(" with the reference: %ld cases, %ld checks, %s\n", cases, checks, failures ? "FAIL" : "pass");
+    printf(" + fp32 with the reference: %ld cases, %ld checks, %s\n", cases, checks, failures ? "FAIL" : "pass");
     return failures ? 1 : 0;
 }

@@ -70,7 +70,8 @@ public enum ARMActivations {
 
     /// int16 quanta (−127…127, rows of stride ldq ≥ k) → int8, zero-padded to paddedK:
     ///   neon: row-major, row r at r · paddedK;
-    ///   dotprod, i8mm: row pairs (one 16-byte load gives SMMLA its 2 × 8 block, SDOT two rows' quads), pair p's 8-k octet o at (p · paddedK/8 + o) · 16: 8 bytes of row 2p, then 8 of row 2p+1.
+    ///   dotprod, i8mm: row pairs, pair p's 8-k octet o at (p · paddedK/8 + o) · 16: 8 bytes of row 2p, then
+    ///   8 of row 2p+1 (one 16-byte load gives SMMLA its 2 × 8 block, SDOT two rows' two quads).
     @inline(never)
     public static func narrow(_ tier: ARMInt8Tier, quanta: UnsafePointer<Int16>, ldq: Int, rows: Int, k: Int,
                               paddedK: Int, into a: UnsafeMutablePointer<Int8>) {

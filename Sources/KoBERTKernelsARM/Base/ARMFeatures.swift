@@ -15,14 +15,6 @@ public enum ARMInt8Tier: Int {
     case dotprod = 1
     /// ARMv8.6 int8 matrix multiply, SMMLA 2×8 · 8×2 (Neoverse V1/N2, Graviton3).
     case i8mm = 2
-
-    public var name: StaticString {
-        switch self {
-        case .neon: return "neon"
-        case .dotprod: return "dotprod"
-        case .i8mm: return "i8mm"
-        }
-    }
 }
 
 public enum ARMFeatures {
@@ -41,14 +33,6 @@ public enum ARMFeatures {
         if hasI8MM { return .i8mm }
         if hasDotProd { return .dotprod }
         return .neon
-    }
-
-    public static func supports(_ tier: ARMInt8Tier) -> Bool {
-        switch tier {
-        case .neon: return true
-        case .dotprod: return hasDotProd
-        case .i8mm: return hasI8MM
-        }
     }
 
     /// On Linux the capability words; elsewhere (macOS) none, so only `neon` is chosen.

@@ -18,7 +18,7 @@ public enum ARMInt8GEMM {
 
     /// Dequantized product for panels `panels` of the weight (the caller splits panels over threads).
     /// a: `ARMActivations.narrow` output for `m` rows; c: m rows of stride ldc ≥ weight.n; rowScales m values,
-    /// colScales weight.n values. The tier must be one ARMFeatures.supports.
+    /// colScales weight.n values. The tier must be the weight's and one this CPU runs (KernelFamily.available).
     public static func run(_ tier: ARMInt8Tier, a: UnsafePointer<Int8>, m: Int, weight: ARMInt8Weight,
                            rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
                            c: UnsafeMutablePointer<Float>, ldc: Int, panels: Range<Int>) {
