@@ -68,7 +68,7 @@ public struct QuantizeJob {
         if case .builtIn = calibration, tokenizerFiles == nil, plan.mode == .int8 {
             // The built-in sample is Korean text for KoBERT's SentencePiece vocabulary; token ids that
             // are not the model's own text choose the grids and the smoothing on noise.
-            progress("warning: \(modelDirectory) has no KoBERT-style tokenizer, so the built-in Korean sample does not fit it and grids are chosen on pseudo-random ids; pass --calibration-ids FILE (ids from the model's own tokenizer) or --tokenizer DIR with --calibration FILE")
+            progress("warning: \(modelDirectory) has no KoBERT-style tokenizer, so the built-in Korean sample does not fit it and grids are chosen on pseudo-random ids; pass --calibration-ids FILE (token ids from the model's own tokenizer, one sentence a line)")
         }
         if let calibrationLimit { sequences.ids = Array(sequences.ids.prefix(max(1, calibrationLimit))) }
 
