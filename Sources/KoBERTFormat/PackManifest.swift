@@ -75,6 +75,12 @@ public struct QuantizationReport: Codable, Sendable {
     public var pooledWorstCosine: Double?
     /// Mean relative L2 error of each layer's hidden state (embeddings first), where the encoder exposes it.
     public var layerErrors: [Double]
+    /// The budget the sensitivity pass kept (nil: no pass ran, every grid was forced or float).
+    public var fidelityBudget: FidelityBudget?
+    /// Whether the packed model meets `fidelityBudget` on the calibration sentences.
+    public var budgetKept: Bool?
+    /// Per tensor the pass measured: its grid and what that grid alone costs at the output.
+    public var tensorCosts: [TensorCost]?
 
     public init(mode: String, keptFloat: [String], calibrationSource: String, sentences: Int,
                 smoothing: Float? = nil, argmaxAgreement: Double?, maxLogitError: Double, meanLogitError: Double,
@@ -85,6 +91,21 @@ public struct QuantizationReport: Codable, Sendable {
         self.meanLogitError = meanLogitError; self.meanCosine = meanCosine; self.worstCosine = worstCosine
         self.pooledMeanCosine = pooledMeanCosine; self.pooledWorstCosine = pooledWorstCosine
         self.layerErrors = layerErrors
+    }
+}
+
+/// What one tensor's grid costs, measured by the sensitivity pass on the calibration sentences:
+/// the rise of 1 − cosine (to fp32, at the model's output) when only this tensor leaves the 8-bit
+/// grid, averaged over the sentences (`meanCost`) and at the sentence it moves most (`worstCost`).
+/// For embed the larger of the [CLS] and mean-pooled figures. 0 at 8 bits.
+public struct TensorCost: Codable, Sendable, Equatable {
+    public var name: String
+    public var bits: Int
+    public var meanCost: Double
+    public var worstCost: Double
+
+    public init(name: String, bits: Int, meanCost: Double, worstCost: Double) {
+        self.name = name; self.bits = bits; self.meanCost = meanCost; self.worstCost = worstCost
     }
 }
 

@@ -24,27 +24,26 @@ public struct QuantizationPlan: Sendable {
     /// BERT (all-MiniLM-L6-v2) it lifts the worst mean-pooled cosine from 0.988 to 0.996.
     public var smoothing: Float?
 
-    /// Bits a value of the int8 word embeddings may use (4…8): fewer bits, a coarser grid per row,
-    /// which the runtime then keeps that narrow in memory and zstd stores in fewer bytes.
-    public var embeddingBits: Int
+    /// Bits of the word and position embedding tables (4…8), forced; nil: chosen per table by the
+    /// sensitivity pass (SensitivityPass), 8 where no pass runs. Fewer bits, a coarser grid per row,
+    /// which the runtime keeps that narrow in memory and zstd stores in fewer bytes.
+    public var embeddingBits: Int?
 
-    /// 6: on full-size DistilKoBERT it saves 1.5 MB of RSS and of file, with logits cosine 0.9993
-    /// (random weights) and NSMC / NER dev scores within 0.1 point of fp32; 5 bits fell below 0.999.
-    public static let defaultEmbeddingBits = 6
+    /// Bits of every int8 Linear weight (4…8), forced; nil: chosen per Linear by the sensitivity
+    /// pass, 8 where no pass runs. The kernels run them as int8 either way; fewer bits only make
+    /// the file smaller (zstd codes the narrower values in fewer bits).
+    public var linearBits: Int?
 
-    /// Bits a value of the int8 Linear weights may use (4…8). The kernels run them as int8 either
-    /// way; fewer bits only make the file smaller (zstd codes the narrower values in fewer bits).
-    public var linearBits: Int
+    /// What the sensitivity pass may spend: the packed model's outputs must stay this close to fp32.
+    public var fidelity: FidelityBudget
 
-    /// 7 (with 6-bit embeddings): full-size DistilKoBERT packs into 21.4 MB instead of 24.2 MB at
-    /// logits cosine 0.99955 mean (random weights), NSMC 87.84 and NER 63.79 against fp32's 87.86 / 63.67.
-    public static let defaultLinearBits = 7
+    /// Per tensor, the grid the sensitivity pass chose; wins over the defaults above.
+    public var chosenBits: [String: Int] = [:]
 
     public init(mode: PackMode = .int8, keepFloat: [String] = [], smoothing: Float? = 0.5,
-                embeddingBits: Int = QuantizationPlan.defaultEmbeddingBits,
-                linearBits: Int = QuantizationPlan.defaultLinearBits) {
+                embeddingBits: Int? = nil, linearBits: Int? = nil, fidelity: FidelityBudget = .standard) {
         self.mode = mode; self.keepFloat = keepFloat; self.smoothing = smoothing; self.embeddingBits = embeddingBits
-        self.linearBits = linearBits
+        self.linearBits = linearBits; self.fidelity = fidelity
     }
 
     public static let wordEmbeddings = "embeddings.word_embeddings.weight"
@@ -55,11 +54,32 @@ public struct QuantizationPlan: Sendable {
         shape.count == 2 && name.hasPrefix("embeddings.") && name.hasSuffix("_embeddings.weight")
     }
 
+    public static let positionEmbeddings = "embeddings.position_embeddings.weight"
+
     /// The `bits` an i8 tensor is stored with, nil for the full 8.
     public func bits(for name: String, shape: [Int]) -> Int? {
         guard dtype(for: name, shape: shape) == .i8 else { return nil }
-        let bits = name == Self.wordEmbeddings ? embeddingBits : Self.isLinearWeight(name, shape: shape) ? linearBits : 8
+        let bits = chosenBits[name]
+            ?? (Self.isLinearWeight(name, shape: shape) ? linearBits : Self.isMeasuredTable(name) ? embeddingBits : nil)
+            ?? 8
         return bits < 8 ? bits : nil
+    }
+
+    /// The tables whose grid the pass measures (or --embedding-bits forces): word and position
+    /// embeddings. Token-type tables (2 rows) have nothing to save.
+    public static func isMeasuredTable(_ name: String) -> Bool {
+        name == wordEmbeddings || name == positionEmbeddings
+    }
+
+    /// The i8 tensors whose grid is left to the sensitivity pass, in name order.
+    public func measuredTensors(_ shapes: [String: [Int]]) -> [String] {
+        guard mode == .int8 else { return [] }
+        return shapes.keys.sorted().filter { name in
+            let shape = shapes[name]!
+            guard dtype(for: name, shape: shape) == .i8 else { return false }
+            if Self.isLinearWeight(name, shape: shape) { return linearBits == nil }
+            return Self.isMeasuredTable(name) && embeddingBits == nil
+        }
     }
 
     /// A Linear's weight: 2-D, named "….weight", outside the embeddings.
@@ -95,3 +115,4 @@ public struct QuantizationPlan: Sendable {
         }
     }
 }
+

@@ -67,6 +67,11 @@ public struct QuantizeJob {
         let tokenizerFiles = try findTokenizer(config: config, progress: progress)
         // Text is read before the slow part, so a bad calibration file fails fast.
         var sequences = try calibrationSequences(tokenizerFiles: tokenizerFiles, config: config)
+        if case .builtIn = calibration, tokenizerFiles == nil, plan.mode == .int8 {
+            // The built-in sample is Korean text for KoBERT's SentencePiece vocabulary; token ids that
+            // are not the model's own text choose the grids and the smoothing on noise.
+            progress("warning: \(modelDirectory) has no KoBERT-style tokenizer, so the built-in Korean sample does not fit it and grids are chosen on pseudo-random ids; pass --calibration-ids FILE (token ids from the model's own tokenizer, one sentence a line)")
+        }
         if let calibrationLimit { sequences.ids = Array(sequences.ids.prefix(max(1, calibrationLimit))) }
 
         var activationMaxima: [String: [Float]] = [:]
@@ -76,6 +81,15 @@ public struct QuantizeJob {
             let watched = try Predictor(weights: recorder.watching(reference), task: task, threads: threads)
             _ = try KoBERTQuantize.Calibration.outputs(watched, task: task, sequences.ids)
             activationMaxima = recorder.channelMaxima
+        }
+        var plan = self.plan
+        var choice: SensitivityPass.Choice? = nil
+        if !plan.measuredTensors(checkpoint.tensors.mapValues(\.shape)).isEmpty {
+            let pass = SensitivityPass(reference: reference, tensors: checkpoint.tensors, plan: plan,
+                                       activationMaxima: activationMaxima, task: task, sequences: sequences.ids,
+                                       threads: threads)
+            choice = try pass.run(progress: progress)
+            plan.chosenBits = choice!.bits
         }
         let writer = PackWriter(compressionLevel: compressionLevel)
         let entries = try Quantizer.pack(checkpoint.tensors, plan: plan, into: writer,
@@ -104,6 +118,11 @@ public struct QuantizeJob {
         manifest.quantization = try KoBERTQuantize.Calibration(reference: reference, candidate: candidate, task: task, threads: threads)
             .measure(sequences.ids, source: sequences.source, mode: plan.mode, keptFloat: keptFloat,
                      smoothing: plan.mode == .int8 ? plan.smoothing : nil)
+        if let choice {
+            manifest.quantization!.fidelityBudget = plan.fidelity
+            manifest.quantization!.budgetKept = choice.kept
+            manifest.quantization!.tensorCosts = choice.costs
+        }
         progress("writing \(output)")
         let packedBytes = try writer.write(manifest: manifest, to: output)
         return Summary(task: task, sourceBytes: sources.filter(\.isWeights).reduce(0) { $0 + $1.bytes },

@@ -18,6 +18,36 @@ public struct TokenizerFiles: Sendable {
 /// Turns fp32 tensors into the blobs and tensor table of a packed file, following a plan.
 /// int8 values come from the kernels' reference per-row quantizer, which defines the format.
 public enum Quantizer {
+    /// One i8 tensor on its grid: values, per-row scales, and the smoothing factors where used.
+    public struct Int8Tensor {
+        public var values: [Int8]
+        public var scales: [Float]
+        public var inputScales: [Float]?
+    }
+
+    /// The SmoothQuant factors of an i8 Linear, nil where the plan or the statistics give none.
+    static func smoothingFactors(_ name: String, _ tensor: Tensor, plan: QuantizationPlan,
+                                 activationMaxima: [String: [Float]]) -> [Float]? {
+        guard plan.dtype(for: name, shape: tensor.shape) == .i8, QuantizationPlan.isLinearWeight(name, shape: tensor.shape),
+              let alpha = plan.smoothing, let maxima = activationMaxima[String(name.dropLast(".weight".count))],
+              maxima.count == tensor.shape[1] else { return nil }
+        return KernelBridge.smoothingScales(activationMaxima: maxima, weight: tensor.data, rows: tensor.shape[0],
+                                            columns: tensor.shape[1], alpha: alpha)
+    }
+
+    /// The one rule that turns an fp32 2-D tensor into the file's i8 values (FORMAT.md): the
+    /// packer and the sensitivity pass both call it, so what is measured is what is written.
+    static func int8(_ tensor: Tensor, bits: Int, smoothing factors: [Float]?) -> Int8Tensor {
+        let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+        if let factors {
+            let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns,
+                                                               inputScales: factors, bits: bits)
+            return Int8Tensor(values: values, scales: scales, inputScales: factors)
+        }
+        let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns, bits: bits)
+        return Int8Tensor(values: values, scales: scales, inputScales: nil)
+    }
+
     /// Compresses every tensor (in parallel) into `writer`; returns the tensor table in name order.
     /// `activationMaxima` (Linear prefix → max |x| per input channel) enables outlier smoothing
     /// where the plan asks for it.
@@ -30,11 +60,9 @@ public enum Quantizer {
         for (index, name) in names.enumerated() {
             let tensor = tensors[name]!
             let dtype = plan.dtype(for: name, shape: tensor.shape)
-            let prefix = String(name.dropLast(".weight".count))
-            let smoothing = dtype == .i8 && QuantizationPlan.isLinearWeight(name, shape: tensor.shape)
-                ? plan.smoothing.flatMap { alpha in activationMaxima[prefix].map { (alpha, $0) } } : nil
+            let factors = smoothingFactors(name, tensor, plan: plan, activationMaxima: activationMaxima)
             let bits = plan.bits(for: name, shape: tensor.shape)
-            progress("[\(index + 1)/\(names.count)] \(dtype.rawValue)\(bits.map { " \($0)-bit" } ?? "")\(smoothing == nil ? "" : " smoothed") \(name) \(tensor.shape)")
+            progress("[\(index + 1)/\(names.count)] \(dtype.rawValue)\(bits.map { " \($0)-bit" } ?? "")\(factors == nil ? "" : " smoothed") \(name) \(tensor.shape)")
             switch dtype {
             case .f32:
                 raws.append(tensor.data.withUnsafeBytes { Array($0) })
@@ -42,23 +70,12 @@ public enum Quantizer {
                 let halves = tensor.data.map { Float16($0).bitPattern.littleEndian }
                 raws.append(halves.withUnsafeBytes { Array($0) })
             case .i8:
-                let (rows, columns) = (tensor.shape[0], tensor.shape[1])
-                if let (alpha, maxima) = smoothing, maxima.count == columns {
-                    let factors = KernelBridge.smoothingScales(activationMaxima: maxima, weight: tensor.data,
-                                                               rows: rows, columns: columns, alpha: alpha)
-                    let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns,
-                                                                       inputScales: factors, bits: bits ?? 8)
-                    raws.append(values.withUnsafeBytes { Array($0) })
-                    raws.append(scales.withUnsafeBytes { Array($0) })
-                    raws.append(factors.withUnsafeBytes { Array($0) })
-                    layout.append((name, dtype, tensor.shape, true, true, bits))
-                    continue
-                }
-                let (values, scales) = KernelBridge.quantizePerRow(tensor.data, rows: rows, columns: columns, bits: bits ?? 8)
-                raws.append(values.withUnsafeBytes { Array($0) })
-                raws.append(scales.withUnsafeBytes { Array($0) })
+                let quantized = int8(tensor, bits: bits ?? 8, smoothing: factors)
+                raws.append(quantized.values.withUnsafeBytes { Array($0) })
+                raws.append(quantized.scales.withUnsafeBytes { Array($0) })
+                if let inputScales = quantized.inputScales { raws.append(inputScales.withUnsafeBytes { Array($0) }) }
             }
-            layout.append((name, dtype, tensor.shape, dtype == .i8, false, bits))
+            layout.append((name, dtype, tensor.shape, dtype == .i8, factors != nil, bits))
         }
         progress("compressing \(raws.count) blobs with zstd level \(writer.compressionLevel)")
         var refs = try writer.addBlobs(raws)[...]

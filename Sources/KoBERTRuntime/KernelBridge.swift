@@ -22,7 +22,7 @@ package enum KernelBridge {
                                       inFeatures: columns, alpha: alpha)
     }
 
-    static func int8Linear(values: [Int8], scales: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int,
+    package static func int8Linear(values: [Int8], scales: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int,
                            inputScales: [Float]?) -> any LinearOperator {
         Int8Linear(values: values, scales: scales, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures,
                    inputChannelScales: inputScales)

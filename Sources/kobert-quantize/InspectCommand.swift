@@ -35,6 +35,17 @@ struct InspectCommand: ParsableCommand {
                 }
                 if let q = m.quantization {
                     print(String(format: "%@: cosine mean %.6f worst %.6f", q.mode, q.meanCosine, q.worstCosine))
+                    if let mean = q.pooledMeanCosine, let worst = q.pooledWorstCosine {
+                        print(String(format: "mean-pooled: cosine mean %.6f worst %.6f", mean, worst))
+                    }
+                    if let budget = q.fidelityBudget {
+                        print(String(format: "fidelity budget: cosine mean ≥ %g, worst ≥ %g (%@)", budget.meanCosine,
+                                     budget.worstCosine, q.budgetKept == true ? "kept" : "not kept"))
+                    }
+                    // What each measured grid costs: 1 − cosine added at the output, alone, on the calibration text.
+                    for cost in q.tensorCosts ?? [] {
+                        print(String(format: "  %d bits  cost mean %.2e worst %.2e  %@", cost.bits, cost.meanCost, cost.worstCost, cost.name))
+                    }
                 }
             } else {
                 let encoder = JSONEncoder()

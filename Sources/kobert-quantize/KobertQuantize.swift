@@ -9,7 +9,8 @@ struct KobertQuantize: ParsableCommand {
         Usage:
           kobert-quantize MODEL_DIR -o OUT.kbt [--task auto|nsmc|ner|qa|embed]
               [--calibration FILE] [--keep-fp32 PATTERN ...]
-              [--smooth ALPHA | --no-smooth] [--linear-bits N] [--embedding-bits N]
+              [--smooth ALPHA | --no-smooth] [--fidelity MEAN,WORST]
+              [--linear-bits N] [--embedding-bits N]
               [--fp16 | --fp32]
           kobert-quantize inspect FILE.kbt [--verify] [--summary]
         'kobert-quantize pack --help' lists every option and its default.

@@ -13,11 +13,15 @@ struct QuantizeCommand: ParsableCommand {
         abstract: "Quantize a checkpoint folder into one packed model file (.kbt).",
         discussion: """
         Linear weights become int8 with one scale per output channel, embedding
-        tables (word, position, token type) int8 with one scale per row. By
-        default the Linears use a 7-bit grid (--linear-bits) and the word
-        embeddings a 6-bit grid (--embedding-bits): a smaller file at a small
-        fidelity cost (FORMAT.md); 8 and 8 give plain int8. LayerNorm parameters
-        and biases stay fp32. Activations are quantized per token at run time.
+        tables (word, position, token type) int8 with one scale per row. Each
+        Linear and the word / position embeddings then get the narrowest grid
+        (8 down to 4 bits) that keeps the fidelity budget: a sensitivity pass
+        narrows each tensor alone on the calibration text, measures what that
+        costs at the output, and chooses per tensor (--fidelity; the chosen
+        model is run again to confirm). Narrower grids make a smaller file
+        (FORMAT.md). --linear-bits / --embedding-bits force a grid instead.
+        LayerNorm parameters and biases stay fp32. Activations are quantized
+        per token at run time.
         Outlier input channels of each Linear (common in trained BERTs) are
         tamed by SmoothQuant-style scaling fitted on the calibration text.
         The packed model is then run next to the fp32 checkpoint on the
@@ -75,20 +79,26 @@ struct QuantizeCommand: ParsableCommand {
     var zstdLevel: Int = 12
 
     @Option(name: .customLong("embedding-bits"),
-            help: "Bits per word-embedding value (4…8; 8 = plain int8): fewer make a smaller file and less memory at some fidelity; check the reported cosine.")
-    var embeddingBits: Int = QuantizationPlan.defaultEmbeddingBits
+            help: "Force the word and position embedding grids to N bits (4…8; 8 = plain int8) instead of measuring them. Fewer bits: a smaller file and less memory at some fidelity.")
+    var embeddingBits: Int?
 
     @Option(name: .customLong("linear-bits"),
-            help: "Bits per int8 Linear weight value (4…8; 8 = plain int8): fewer make a smaller file (memory and speed are unchanged) at some fidelity; check the reported cosine.")
-    var linearBits: Int = QuantizationPlan.defaultLinearBits
+            help: "Force every int8 Linear's grid to N bits (4…8; 8 = plain int8) instead of measuring each. Fewer bits: a smaller file (memory and speed are unchanged) at some fidelity.")
+    var linearBits: Int?
+
+    @Option(help: "Fidelity budget MEAN,WORST the measured grids must keep: output cosine to fp32 over the calibration sentences, mean and worst sentence (embed: [CLS] and mean-pooled; classifiers also keep plain int8's argmax agreement).")
+    var fidelity: String = "\(FidelityBudget.standard.meanCosine),\(FidelityBudget.standard.worstCosine)"
 
     func validate() throws {
         if fp16 && fp32 { throw ValidationError("--fp16 and --fp32 exclude each other") }
         if calibration != nil && calibrationIds != nil { throw ValidationError("give --calibration or --calibration-ids, not both") }
         if task != "auto" && Task(rawValue: task) == nil { throw ValidationError("--task must be auto, nsmc, ner, qa or embed") }
         if !(1...22).contains(zstdLevel) { throw ValidationError("--zstd-level must be 1…22") }
-        if !QuantizationPlan.bitsRange.contains(embeddingBits) { throw ValidationError("--embedding-bits must be 4…8") }
-        if !QuantizationPlan.bitsRange.contains(linearBits) { throw ValidationError("--linear-bits must be 4…8") }
+        if let embeddingBits, !QuantizationPlan.bitsRange.contains(embeddingBits) { throw ValidationError("--embedding-bits must be 4…8") }
+        if let linearBits, !QuantizationPlan.bitsRange.contains(linearBits) { throw ValidationError("--linear-bits must be 4…8") }
+        if FidelityBudget(parsing: fidelity) == nil {
+            throw ValidationError("--fidelity must be MEAN,WORST cosines in (0, 1] with WORST ≤ MEAN, e.g. 0.999,0.995")
+        }
         if !(0...1).contains(smoothing) { throw ValidationError("--smooth must be in 0…1") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -99,7 +109,7 @@ struct QuantizeCommand: ParsableCommand {
         job.task = Task(rawValue: task)
         job.plan = QuantizationPlan(mode: fp32 ? .fp32 : fp16 ? .fp16 : .int8, keepFloat: keepFP32,
                                     smoothing: noSmoothing ? nil : smoothing, embeddingBits: embeddingBits,
-                                    linearBits: linearBits)
+                                    linearBits: linearBits, fidelity: FidelityBudget(parsing: fidelity)!)
         if let calibration { job.calibration = .textFile(calibration) }
         if let calibrationIds { job.calibration = .idsFile(calibrationIds) }
         if let tokenizer {
@@ -139,6 +149,13 @@ struct QuantizeCommand: ParsableCommand {
         lines.append("  per-layer relative error  " + r.layerErrors.map { String(format: "%.4f", $0) }.joined(separator: " "))
         lines.append("  outlier smoothing: " + (r.smoothing.map { String(format: "α = %.2f", $0) } ?? "off"))
         if !r.keptFloat.isEmpty { lines.append("  kept fp32: " + r.keptFloat.joined(separator: ", ")) }
+        if let budget = r.fidelityBudget, let costs = r.tensorCosts {
+            let byBits = Dictionary(grouping: costs, by: \.bits).mapValues(\.count)
+            lines.append(String(format: "  fidelity budget cosine mean ≥ %g, worst ≥ %g: %@", budget.meanCosine, budget.worstCosine,
+                                r.budgetKept == true ? "kept" : "NOT kept (even 8-bit grids miss it)"))
+            lines.append("  measured grids: " + byBits.sorted { $0.key > $1.key }.map { "\($0.value) × \($0.key) bits" }.joined(separator: ", ")
+                         + " (kobert-quantize inspect --summary lists each tensor)")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -91,13 +91,15 @@ enum CompletePack {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/checkpoints/distilbert-seqcls-safetensors").path
     static let smoothedLinear = "transformer.layer.0.attention.q_lin"
+    /// The crafted file's forced grids (narrow, so the grid checks have something to refuse).
+    static let linearBits = 7, embeddingBits = 6
 
     static func write(to path: String, labels: [String]? = nil,
                       edit: (inout [PackedTensorEntry], PackWriter) throws -> Void = { _, _ in }) throws {
         let checkpoint = try Checkpoint.load(directory: folder)
         let writer = PackWriter(compressionLevel: 3)
         let hidden = checkpoint.config.hiddenSize
-        var entries = try Quantizer.pack(checkpoint.tensors, plan: QuantizationPlan(mode: .int8), into: writer,
+        var entries = try Quantizer.pack(checkpoint.tensors, plan: QuantizationPlan(mode: .int8, embeddingBits: embeddingBits, linearBits: linearBits), into: writer,
                                          activationMaxima: [smoothedLinear: (0..<hidden).map { 1 + Float($0 % 5) }])
         try edit(&entries, writer)
         let tokenizer = try Quantizer.pack(TokenizerFiles(modelFileName: "tokenizer_78b3253a26.model", model: [1, 2, 3, 4],

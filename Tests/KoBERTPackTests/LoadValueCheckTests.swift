@@ -40,11 +40,11 @@ final class LoadValueCheckTests: XCTestCase {
         let scratch = ScratchFolder()
         try CompletePack.write(to: scratch.file("m.kbt"))
         try CompletePack.load(scratch.file("m.kbt"))
-        XCTAssertEqual(try PackFile(path: scratch.file("m.kbt")).manifest.entry(linear)?.bits, QuantizationPlan.defaultLinearBits)
+        XCTAssertEqual(try PackFile(path: scratch.file("m.kbt")).manifest.entry(linear)?.bits, CompletePack.linearBits)
     }
 
     func testSevenBitLinearHoldingValuesOffItsGridFails() throws {
-        XCTAssertEqual(QuantizationPlan.defaultLinearBits, 7)
+        XCTAssertEqual(CompletePack.linearBits, 7)
         for outlier: Int8 in [127, -128, 64, -64] {
             try assertLoadFails(containing: "tensor \(linear) has values outside its 7-bit range") { entries, writer in
                 var values = [UInt8](repeating: 1, count: 32 * 32)
