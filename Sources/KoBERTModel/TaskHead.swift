@@ -9,7 +9,7 @@ package enum TaskHead {
     case span(SpanClassifier)
     case none
 
-    package init(_ weights: any WeightStore, task: Task) throws {
+    package init(_ weights: any WeightStore, task: ModelTask) throws {
         let wanted: String? = switch task {
         case .nsmc: "ForSequenceClassification"
         case .ner: "ForTokenClassification"

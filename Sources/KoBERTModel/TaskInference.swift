@@ -8,8 +8,8 @@ public enum TaskInference {
     /// What the head tensors say. `tasks` lists every task the weights can serve; `likely` is the one
     /// to pick when nothing else is known.
     public struct Evidence: Sendable, Equatable {
-        public let likely: Task
-        public let tasks: Set<Task>
+        public let likely: ModelTask
+        public let tasks: Set<ModelTask>
         /// The head tensors the evidence rests on, for messages.
         public let tensors: [String]
         /// What kind of head they make, for messages.
@@ -41,7 +41,7 @@ public enum TaskInference {
     }
 
     /// The task named by config.json's `architectures`, or nil when it names none of the heads.
-    public static func fromArchitectures(_ config: ModelConfig) -> Task? {
+    public static func fromArchitectures(_ config: ModelConfig) -> ModelTask? {
         for name in config.architectures {
             if name.hasSuffix("ForSequenceClassification") { return .nsmc }
             if name.hasSuffix("ForTokenClassification") { return .ner }
@@ -51,12 +51,12 @@ public enum TaskInference {
     }
 
     /// `architectures` when it names a head, else the head tensors.
-    public static func infer(_ weights: any WeightStore) -> Task {
+    public static func infer(_ weights: any WeightStore) -> ModelTask {
         fromArchitectures(weights.config) ?? evidence(weights).likely
     }
 
     /// Throws one line when the weights cannot serve `task`.
-    public static func requireCompatible(_ task: Task, _ weights: any WeightStore) throws {
+    public static func requireCompatible(_ task: ModelTask, _ weights: any WeightStore) throws {
         let found = evidence(weights)
         guard !found.tasks.contains(task) else { return }
         let held = found.tensors.isEmpty ? "no task head" : "a \(found.head) head (\(found.tensors.joined(separator: ", ")))"

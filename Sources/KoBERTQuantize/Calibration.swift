@@ -10,16 +10,16 @@ import KoBERTRuntime
 public struct Calibration {
     public let reference: any WeightStore
     public let candidate: any WeightStore
-    public let task: Task
+    public let task: ModelTask
     public let threads: Int
 
-    public init(reference: any WeightStore, candidate: any WeightStore, task: Task, threads: Int = 2) {
+    public init(reference: any WeightStore, candidate: any WeightStore, task: ModelTask, threads: Int = 2) {
         self.reference = reference; self.candidate = candidate; self.task = task; self.threads = threads
     }
 
     /// Per sentence, the outputs that are compared: one row per logit vector
     /// (one row per sentence for nsmc and embed, one per token for ner and qa).
-    static func outputs(_ predictor: Predictor, task: Task, _ sequences: [[Int]]) throws -> [[[Float]]] {
+    static func outputs(_ predictor: Predictor, task: ModelTask, _ sequences: [[Int]]) throws -> [[[Float]]] {
         var all: [[[Float]]] = []
         for ids in sequences {   // one at a time: the same path a served request takes
             switch task {

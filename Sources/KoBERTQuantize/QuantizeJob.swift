@@ -20,7 +20,7 @@ public struct QuantizeJob {
 
     public var modelDirectory: String
     public var output: String
-    public var task: Task? = nil                 // nil: inferred (config.json's architectures, else the head tensors)
+    public var task: ModelTask? = nil                 // nil: inferred (config.json's architectures, else the head tensors)
     public var plan = QuantizationPlan()
     public var calibration: Calibration = .builtIn
     /// Used when the model folder has no tokenizer files; nil: none.
@@ -38,7 +38,7 @@ public struct QuantizeJob {
     }
 
     public struct Summary: Sendable {
-        public var task: Task
+        public var task: ModelTask
         public var sourceBytes: Int
         public var packedBytes: Int
         public var seconds: Double

@@ -16,7 +16,7 @@ struct SensitivityPass {
     let tensors: [String: Tensor]
     let plan: QuantizationPlan
     let activationMaxima: [String: [Float]]
-    let task: Task
+    let task: ModelTask
     let sequences: [[Int]]
     let threads: Int
 
@@ -161,7 +161,7 @@ struct SensitivityPass {
 
     /// One forward per sentence, as a request runs: logits for the heads; for embed the [CLS] and
     /// the mean-pooled vector of the last hidden states.
-    static func outputs(_ predictor: Predictor, task: Task, _ sequences: [[Int]]) throws -> Outputs {
+    static func outputs(_ predictor: Predictor, task: ModelTask, _ sequences: [[Int]]) throws -> Outputs {
         var vectors: [[[Float]]] = [], labels: [[Int]] = []
         for ids in sequences {
             switch task {

@@ -22,7 +22,7 @@ public enum ModelLoader {
     /// `task: nil` takes the packed file's task, or infers a folder's (TaskInference: config.json's
     /// architectures, else the head tensors). A task the weights contradict is an error.
     /// `tokenizerDirectory` is used only when the model carries no tokenizer of its own.
-    public static func load(path: String, task: Task? = nil, threads: Int = 2,
+    public static func load(path: String, task: ModelTask? = nil, threads: Int = 2,
                             tokenizerDirectory: String? = nil) throws -> Predictor {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -39,7 +39,7 @@ public enum ModelLoader {
         return try loadPacked(path: path, task: task, threads: threads, tokenizerDirectory: tokenizerDirectory)
     }
 
-    public static func loadPacked(path: String, task: Task?, threads: Int = 2,
+    public static func loadPacked(path: String, task: ModelTask?, threads: Int = 2,
                                   tokenizerDirectory: String? = nil) throws -> Predictor {
         let file = try PackFile(path: path)
         _ = try packedTask(file, asked: task)   // before the tokenizer and weights are read
@@ -62,8 +62,8 @@ public enum ModelLoader {
     }
 
     /// The manifest's task, refusing an unknown one or one other than `asked`.
-    static func packedTask(_ file: PackFile, asked: Task?) throws -> Task {
-        guard let packed = Task(rawValue: file.manifest.task) else {
+    static func packedTask(_ file: PackFile, asked: ModelTask?) throws -> ModelTask {
+        guard let packed = ModelTask(rawValue: file.manifest.task) else {
             throw KoBERTError("\(file.path): unknown task \"\(file.manifest.task)\" in the manifest")
         }
         if let asked, asked != packed {
@@ -74,7 +74,7 @@ public enum ModelLoader {
 
     /// The encoder and head of an opened packed file, with the checks that need them built
     /// (head tensors fit the task, labels name the classifier's rows).
-    static func packedPredictor(_ file: PackFile, task: Task?, tokenizer: KoBertTokenizer?, threads: Int) throws -> Predictor {
+    static func packedPredictor(_ file: PackFile, task: ModelTask?, tokenizer: KoBertTokenizer?, threads: Int) throws -> Predictor {
         let packed = try packedTask(file, asked: task)
         let weights = try PackedWeights(file: file, threads: threads)
         let predictor = try Predictor(weights: weights, task: packed, tokenizer: tokenizer, threads: threads)

@@ -8,7 +8,7 @@ import KoBERTFormat
 /// An encoder with the head of one task, its label names and (for text input) the tokenizer:
 /// everything `kobert predict`, kobertd and the packed-model loader hand requests to.
 public final class Predictor: @unchecked Sendable {
-    public let task: Task
+    public let task: ModelTask
     public let encoder: Encoder
     public let tokenizer: KoBertTokenizer?
     /// Class names by id: config.json's id2label, or "LABEL_i" where it has none.
@@ -21,7 +21,7 @@ public final class Predictor: @unchecked Sendable {
     let specialIds: Set<Int>
     let separatorId: Int
 
-    public init(weights: any WeightStore, task: Task, tokenizer: KoBertTokenizer? = nil, threads: Int = 2) throws {
+    public init(weights: any WeightStore, task: ModelTask, tokenizer: KoBertTokenizer? = nil, threads: Int = 2) throws {
         self.task = task
         self.tokenizer = tokenizer
         self.threads = threads
@@ -43,7 +43,7 @@ public final class Predictor: @unchecked Sendable {
     // The steps every task shares; the public entry points are in Predictor+TokenIds.swift
     // and Predictor+Text.swift.
 
-    func require(_ wanted: Task) throws {
+    func require(_ wanted: ModelTask) throws {
         guard task == wanted else {
             throw KoBERTError("this model was loaded for --task \(task.rawValue), not \(wanted.rawValue)")
         }

@@ -104,7 +104,7 @@ public struct PackBackendLoader: BackendLoader {
     }
 
     public func load(task: String, path: String) throws -> any InferenceBackend {
-        guard let wanted = KoBERTModel.Task(rawValue: task) else {
+        guard let wanted = ModelTask(rawValue: task) else {
             throw ModelLoadError("unknown task \"\(task)\" (nsmc, ner, qa, embed)")
         }
         let predictor = try ModelLoader.load(path: path, task: wanted, threads: threads, tokenizerDirectory: tokenizerDirectory)

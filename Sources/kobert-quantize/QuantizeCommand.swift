@@ -92,7 +92,7 @@ struct QuantizeCommand: ParsableCommand {
     func validate() throws {
         if fp16 && fp32 { throw ValidationError("--fp16 and --fp32 exclude each other") }
         if calibration != nil && calibrationIds != nil { throw ValidationError("give --calibration or --calibration-ids, not both") }
-        if task != "auto" && Task(rawValue: task) == nil { throw ValidationError("--task must be auto, nsmc, ner, qa or embed") }
+        if task != "auto" && ModelTask(rawValue: task) == nil { throw ValidationError("--task must be auto, nsmc, ner, qa or embed") }
         if !(1...22).contains(zstdLevel) { throw ValidationError("--zstd-level must be 1…22") }
         if let embeddingBits, !QuantizationPlan.bitsRange.contains(embeddingBits) { throw ValidationError("--embedding-bits must be 4…8") }
         if let linearBits, !QuantizationPlan.bitsRange.contains(linearBits) { throw ValidationError("--linear-bits must be 4…8") }
@@ -106,7 +106,7 @@ struct QuantizeCommand: ParsableCommand {
     func run() throws {
         AtomicOutput.removeOnInterrupt()
         var job = QuantizeJob(modelDirectory: modelDirectory, output: output)
-        job.task = Task(rawValue: task)
+        job.task = ModelTask(rawValue: task)
         job.plan = QuantizationPlan(mode: fp32 ? .fp32 : fp16 ? .fp16 : .int8, keepFloat: keepFP32,
                                     smoothing: noSmoothing ? nil : smoothing, embeddingBits: embeddingBits,
                                     linearBits: linearBits, fidelity: FidelityBudget(parsing: fidelity)!)

@@ -80,7 +80,7 @@ struct PredictCommand: ParsableCommand {
     static let maxBatchSize = 1024
 
     func validate() throws {
-        if let task, Task(rawValue: task) == nil { throw ValidationError("--task must be one of nsmc, ner, qa, embed (got \(task))") }
+        if let task, ModelTask(rawValue: task) == nil { throw ValidationError("--task must be one of nsmc, ner, qa, embed (got \(task))") }
         if Pooling(rawValue: pooling) == nil { throw ValidationError("--pooling must be one of cls, mean, none (got \(pooling))") }
         guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2 ([CLS] and [SEP])") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -92,7 +92,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let predictor: Predictor
         do {
-            predictor = try ModelLoader.load(path: model, task: task.flatMap(Task.init(rawValue:)), threads: threads,
+            predictor = try ModelLoader.load(path: model, task: task.flatMap(ModelTask.init(rawValue:)), threads: threads,
                                              tokenizerDirectory: tokenizer ?? ModelLoader.defaultTokenizerDirectory)
         } catch {
             FileHandle.standardError.write(Data("kobert predict: \(error)\n".utf8))

@@ -55,7 +55,7 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(message { try Predictor(weights: bare, task: .qa) },
                        "bare: --task qa contradicts the weights, which hold a sequence-classification head "
                        + "(pre_classifier.weight, classifier.weight); use --task embed or nsmc")
-        XCTAssertNil(Task(rawValue: "pos"), "only nsmc, ner, qa, embed exist")
+        XCTAssertNil(ModelTask(rawValue: "pos"), "only nsmc, ner, qa, embed exist")
     }
 
     func testTaskMismatchAndMissingTokenizer() throws {

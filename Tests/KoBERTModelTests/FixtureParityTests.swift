@@ -63,7 +63,7 @@ final class FixtureParityTests: XCTestCase {
 
     /// The Predictor's token-level path (what `kobert predict --ids` runs) gives the same numbers.
     func testPredictorTokenPathMatchesTransformers() throws {
-        for (name, task) in [("distilbert-seqcls-safetensors", Task.nsmc), ("bert-seqcls-zip", .nsmc),
+        for (name, task) in [("distilbert-seqcls-safetensors", ModelTask.nsmc), ("bert-seqcls-zip", .nsmc),
                              ("distilbert-tokcls-zip", .ner), ("bert-tokcls-legacy", .ner),
                              ("distilbert-qa-legacy", .qa), ("bert-qa-safetensors", .qa)] {
             let fixture = try CheckpointFixture(name: name)

@@ -13,7 +13,7 @@ final class TaskInferenceTests: XCTestCase {
         return CheckpointWeights(config: config, tensors: weights.tensors, source: name)
     }
 
-    private static let expected: [(head: String, task: Task)] = [("seqcls", .nsmc), ("tokcls", .ner), ("qa", .qa), ("base", .embed)]
+    private static let expected: [(head: String, task: ModelTask)] = [("seqcls", .nsmc), ("tokcls", .ner), ("qa", .qa), ("base", .embed)]
 
     func testHeadTensorsNameTheTask() throws {
         for architecture in ["distilbert", "bert"] {
@@ -30,7 +30,7 @@ final class TaskInferenceTests: XCTestCase {
         for architecture in ["distilbert", "bert"] {
             for (head, task) in Self.expected {
                 let weights = try bare("\(architecture)-\(head)-safetensors")
-                for other in Task.allCases {
+                for other in ModelTask.allCases {
                     let allowed = other == task || other == .embed
                         || (architecture == "bert" && head == "seqcls" && other == .ner)   // pooler + classifier: either
                     do {

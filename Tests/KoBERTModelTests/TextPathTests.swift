@@ -10,7 +10,7 @@ final class TextPathTests: XCTestCase {
     static let tokenizerFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("models/tokenizer").path
 
-    private func predictor(_ fixture: String, task: Task) throws -> Predictor {
+    private func predictor(_ fixture: String, task: ModelTask) throws -> Predictor {
         let source = try CheckpointWeights(directory: CheckpointFixture.folder(fixture))
         var tensors = source.tensors
         let dim = source.config.hiddenSize

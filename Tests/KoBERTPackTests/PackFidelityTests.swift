@@ -16,7 +16,7 @@ final class PackFidelityTests: XCTestCase {
     static let checkpoints = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures/checkpoints").path
 
-    static let models: [(folder: String, task: Task)] = [
+    static let models: [(folder: String, task: ModelTask)] = [
         ("distilbert-seqcls-safetensors", .nsmc), ("bert-seqcls-zip", .nsmc),
         ("distilbert-tokcls-legacy", .ner), ("bert-tokcls-safetensors", .ner),
         ("distilbert-qa-zip", .qa), ("bert-qa-legacy", .qa),
@@ -75,7 +75,7 @@ final class PackFidelityTests: XCTestCase {
 
     func testFP32PackReproducesTheFolder() throws {
         let scratch = ScratchFolder()
-        for (folder, task) in [("distilbert-seqcls-safetensors", Task.nsmc), ("bert-base-zip", .embed)] {
+        for (folder, task) in [("distilbert-seqcls-safetensors", ModelTask.nsmc), ("bert-base-zip", .embed)] {
             let path = try pack(folder, to: scratch.file("\(folder).kbt"), mode: .fp32)
             let (want, got) = try compare(folder: folder, packed: path, task: task)
             for (a, b) in zip(want, got) {
@@ -224,7 +224,7 @@ final class PackFidelityTests: XCTestCase {
 
     /// Outputs of the folder (fp32) and of the packed file on the fixture's inputs: one row per
     /// compared vector (sequence logits, token logits, start/end pairs, or [CLS] + mean embeddings).
-    func compare(folder: String, packed: String, task: Task) throws -> (want: [[Float]], got: [[Float]]) {
+    func compare(folder: String, packed: String, task: ModelTask) throws -> (want: [[Float]], got: [[Float]]) {
         let inputs = try fixtureInputs(folder)
         let fp32 = try ModelLoader.load(path: Self.checkpoints + "/" + folder, task: task, threads: 2)
         let int8 = try ModelLoader.load(path: packed, task: task, threads: 2)

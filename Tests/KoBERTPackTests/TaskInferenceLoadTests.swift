@@ -26,7 +26,7 @@ final class TaskInferenceLoadTests: XCTestCase {
 
     func testFolderLoaderInfersTheTask() throws {
         let scratch = ScratchFolder()
-        for (name, task) in [("distilbert-seqcls-safetensors", Task.nsmc), ("bert-tokcls-safetensors", .ner),
+        for (name, task) in [("distilbert-seqcls-safetensors", ModelTask.nsmc), ("bert-tokcls-safetensors", .ner),
                              ("distilbert-qa-safetensors", .qa), ("bert-base-safetensors", .embed)] {
             let folder = try withoutArchitectures(name, in: scratch)
             XCTAssertEqual(try ModelLoader.load(path: folder, threads: 1).task, task, name)

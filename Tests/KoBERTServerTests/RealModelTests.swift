@@ -14,7 +14,7 @@ import XCTest
 /// committed KoBERT tokenizer can feed them text. Served answers must equal the predictor's
 /// own (what `kobert predict` prints), whatever batch each text landed in.
 final class RealModelTests: XCTestCase {
-    static func tinyPredictor(_ fixture: String, task: KoBERTModel.Task) throws -> Predictor {
+    static func tinyPredictor(_ fixture: String, task: ModelTask) throws -> Predictor {
         let dir = repositoryRoot.appendingPathComponent("Tests/Fixtures/checkpoints/\(fixture)").path
         let tokenizerDir = repositoryRoot.appendingPathComponent("models/tokenizer").path
         guard FileManager.default.fileExists(atPath: dir), FileManager.default.fileExists(atPath: tokenizerDir + "/vocab.txt") else {

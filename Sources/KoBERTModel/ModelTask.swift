@@ -1,5 +1,5 @@
 /// What a model is used for; the names are those of `kobert predict --task`.
-public enum Task: String, CaseIterable, Codable, Sendable {
+public enum ModelTask: String, CaseIterable, Codable, Sendable {
     case nsmc    // sequence classification (NSMC sentiment)
     case ner     // token classification (Naver NER)
     case qa      // extractive question answering (KorQuAD)
