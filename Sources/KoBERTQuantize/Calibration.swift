@@ -55,7 +55,7 @@ public struct Calibration {
             for (w, g) in zip(want, got) {
                 if task != .embed {
                     compared += 1
-                    if argmaxIndex(w) == argmaxIndex(g) { agree += 1 }
+                    if argmax(w) == argmax(g) { agree += 1 }
                 }
                 for (a, b) in zip(w, g) {
                     let e = Double(abs(a - b))
@@ -117,11 +117,6 @@ func cosine(_ a: [Float], _ b: [Float]) -> Double {
     return dot / max((na * nb).squareRoot(), 1e-30)
 }
 
-func argmaxIndex(_ values: [Float]) -> Int {
-    var best = 0
-    for i in values.indices where values[i] > values[best] { best = i }
-    return best
-}
 
 extension Embedding {
     /// The pooled vector (cls / mean pooling give one vector).

@@ -166,7 +166,9 @@ public struct QuantizeJob {
             guard let vocab = String(bytes: try readBytes(vocabPath), encoding: .utf8) else {
                 throw KoBERTError("\(vocabPath): not UTF-8")
             }
-            let entries = vocab.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }.count
+            // Counted by the tokenizer itself (Python text-mode lines: \n, \r\n or \r), so the check
+            // agrees with what the packed model's tokenizer will read.
+            let entries = try KoBertTokenizer(sentencePieceModel: model, vocabText: vocab).vocabularySize
             if entries != config.vocabSize {
                 let message = "\(vocabPath): \(entries) tokens, the model has \(config.vocabSize)"
                 if mustFit { throw KoBERTError(message) }

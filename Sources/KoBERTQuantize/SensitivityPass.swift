@@ -167,10 +167,10 @@ struct SensitivityPass {
             switch task {
             case .nsmc:
                 let logits = try predictor.classify(ids: [ids])[0].logits
-                vectors.append([logits]); labels.append([argmaxIndex(logits)])
+                vectors.append([logits]); labels.append([argmax(logits)])
             case .ner:
                 let rows = try predictor.ner(ids: [ids])[0].logits
-                vectors.append([rows.flatMap { $0 }]); labels.append(rows.map(argmaxIndex))
+                vectors.append([rows.flatMap { $0 }]); labels.append(rows.map(argmax))
             case .qa:
                 let answer = try predictor.answer(ids: [ids])[0]
                 vectors.append([answer.startLogits + answer.endLogits]); labels.append([])

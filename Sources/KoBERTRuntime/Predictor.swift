@@ -129,7 +129,8 @@ public final class Predictor: @unchecked Sendable {
     }
 }
 
-func argmax(_ values: [Float]) -> Int {
+/// Index of the largest value (the first on ties).
+package func argmax(_ values: [Float]) -> Int {
     var best = 0
     for i in values.indices where values[i] > values[best] { best = i }
     return best

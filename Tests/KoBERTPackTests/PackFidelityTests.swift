@@ -203,11 +203,11 @@ final class PackFidelityTests: XCTestCase {
             if task == .nsmc {
                 for (a, b) in zip(want, got) {
                     let sorted = a.sorted(by: >)
-                    if sorted[0] - sorted[1] > 0.1 { XCTAssertEqual(argmaxIndex(a), argmaxIndex(b), folder) }
+                    if sorted[0] - sorted[1] > 0.1 { XCTAssertEqual(argmax(a), argmax(b), folder) }
                 }
             }
             if task == .ner || task == .qa {
-                let agree = zip(want, got).filter { argmaxIndex($0) == argmaxIndex($1) }.count
+                let agree = zip(want, got).filter { argmax($0) == argmax($1) }.count
                 XCTAssertGreaterThanOrEqual(Double(agree) / Double(want.count), 0.9, "\(folder): argmax agreement")
             }
         }
