@@ -43,7 +43,7 @@ public enum KernelFamily: String, Sendable, CaseIterable {
     }()
 
     /// How this family's int8 kernels want the weight packed.
-    var int8Layout: Int8Panels.Layout { self == .avx512vnni ? .quads : .pairs }
+    var int8Layout: Int8Panels.Layout { kernels.int8Layout }
 
     public var isAvailable: Bool { KernelFamily.available.contains(self) }
 

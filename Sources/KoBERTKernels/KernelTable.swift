@@ -2,6 +2,8 @@
 /// generic over a KernelSet is specialised per family and the tiles inline into its loops (calling through
 /// stored closures measured ~20 % slower at L = 64).
 protocol KernelSet {
+    /// How this family's int8 kernels want the weight packed.
+    static var int8Layout: Int8Panels.Layout { get }
     /// Rows of C one fp32 tile computes.
     static var floatTileRows: Int { get }
     /// C[rows × cols] (+)= alpha · A[rows × kc] · panel (FloatTileKernels).
@@ -40,6 +42,7 @@ extension KernelFamily {
 
 /// Plain scalar loops: the oracle every other family is checked against.
 enum ReferenceKernels: KernelSet {
+    static var int8Layout: Int8Panels.Layout { .pairs }
     static var floatTileRows: Int { 4 }
     @inline(__always)
     static func floatTile(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
@@ -65,6 +68,7 @@ enum ReferenceKernels: KernelSet {
 
 /// Swift SIMD types: any CPU.
 enum GenericKernels: KernelSet {
+    static var int8Layout: Int8Panels.Layout { .pairs }
     static var floatTileRows: Int { 4 }
     @inline(__always)
     static func floatTile(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
@@ -90,6 +94,7 @@ enum GenericKernels: KernelSet {
 
 /// AVX2 + FMA intrinsics (KoBERTKernelsAVX2).
 enum AVX2Kernels: KernelSet {
+    static var int8Layout: Int8Panels.Layout { .pairs }
     static var floatTileRows: Int { 6 }
     @inline(__always)
     static func floatTile(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
@@ -115,6 +120,7 @@ enum AVX2Kernels: KernelSet {
 
 /// AVX2's fp32 kernels and epilogue; int8 over quads with VNNIBridge.tileRows-row tiles (driven by Int8GEMM).
 enum VNNIKernels: KernelSet {
+    static var int8Layout: Int8Panels.Layout { .quads }
     static var floatTileRows: Int { AVX2Kernels.floatTileRows }
     @inline(__always)
     static func floatTile(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
