@@ -218,7 +218,7 @@ public final class KoBERTClient: @unchecked Sendable {
             error = .closed("\(why) while sending a \(bytes)-byte request; the daemon may have refused it as over "
                             + "its frame limit (max-frame-bytes, see `kobert info`)")
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [self] in fail(id: id, error: error) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [self, error] in fail(id: id, error: error) }
     }
 
     private func fail(id: Int64, error: Error) {

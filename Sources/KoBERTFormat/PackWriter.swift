@@ -21,7 +21,7 @@ public final class PackWriter {
         var results = [Result<[UInt8], Error>?](repeating: nil, count: raws.count)
         let level = compressionLevel
         results.withUnsafeMutableBufferPointer { slots in
-            let slots = slots
+            nonisolated(unsafe) let slots = slots   // each iteration writes only its own slot
             DispatchQueue.concurrentPerform(iterations: raws.count) { i in
                 slots[i] = Result { try raws[i].withUnsafeBytes { try Zstd.compress($0, level: level) } }
             }
