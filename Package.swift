@@ -116,14 +116,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Helpers shared by the test targets (seeded random numbers).
+        .target(name: "KoBERTTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KoBERTCheckpointTests", dependencies: ["KoBERTCore", "KoBERTCheckpoint"]),
-        .testTarget(name: "KoBERTKernelsTests", dependencies: ["KoBERTKernels"]),
-        .testTarget(name: "KoBERTTokenizerTests", dependencies: ["KoBERTTokenizer"]),
+        .testTarget(name: "KoBERTKernelsTests", dependencies: ["KoBERTKernels", "KoBERTTestSupport"]),
+        .testTarget(name: "KoBERTTokenizerTests", dependencies: ["KoBERTTokenizer", "KoBERTTestSupport"]),
         .testTarget(name: "KoBERTModelTests", dependencies: ["KoBERTCore", "KoBERTModel", "KoBERTTokenizer", "KoBERTRuntime"]),
         .testTarget(name: "KoBERTPackTests", dependencies: [
             "KoBERTCore", "KoBERTCheckpoint", "KoBERTKernels", "KoBERTModel", "KoBERTFormat", "KoBERTRuntime", "KoBERTQuantize",
         ]),
-        .testTarget(name: "KoBERTProtocolTests", dependencies: ["KoBERTProtocol"]),
+        .testTarget(name: "KoBERTProtocolTests", dependencies: ["KoBERTProtocol", "KoBERTTestSupport"]),
         .testTarget(name: "KoBERTServerTests", dependencies: [
             "KoBERTServer", "KoBERTClient", "KoBERTProtocol", "KoBERTCore", "KoBERTCheckpoint", "KoBERTModel", "KoBERTTokenizer",
             "KoBERTRuntime", "SystemdSupport", .product(name: "Logging", package: "swift-log"),

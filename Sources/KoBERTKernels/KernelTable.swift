@@ -92,16 +92,16 @@ enum GenericKernels: KernelSet {
     }
 }
 
-/// AVX2 + FMA intrinsics (KoBERTKernelsAVX2).
-enum AVX2Kernels: KernelSet {
-    static var int8Layout: Int8Panels.Layout { .pairs }
+/// The AVX2 fp32 tile, epilogue and row quantizer, shared by the two x86 intrinsics families.
+protocol AVX2FamilyKernels: KernelSet {}
+
+extension AVX2FamilyKernels {
     static var floatTileRows: Int { 6 }
     @inline(__always)
     static func floatTile(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
                           c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int, alpha: Float, accumulate: Bool) {
         AVX2Bridge.floatTile(kc: kc, a: a, lda: lda, rows: rows, panel: panel, c: c, ldc: ldc, cols: cols, alpha: alpha, accumulate: accumulate)
     }
-    static var int8TileRows: Int { AVX2Bridge.int8TileRows }
     @inline(__always)
     static func int8Tile(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
                          rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
@@ -118,28 +118,15 @@ enum AVX2Kernels: KernelSet {
     }
 }
 
-/// AVX2's fp32 kernels and epilogue; int8 over quads with VNNIBridge.tileRows-row tiles (driven by Int8GEMM).
-enum VNNIKernels: KernelSet {
+/// AVX2 + FMA intrinsics (KoBERTKernelsAVX2).
+enum AVX2Kernels: AVX2FamilyKernels {
+    static var int8Layout: Int8Panels.Layout { .pairs }
+    static var int8TileRows: Int { AVX2Bridge.int8TileRows }
+}
+
+/// AVX2's fp32 kernels and epilogue; int8 over quads in VNNIBridge.tileRows-row tiles, driven by Int8GEMM
+/// (its pair-layout `int8Tile` is AVX2's, used only for weights packed in pairs).
+enum VNNIKernels: AVX2FamilyKernels {
     static var int8Layout: Int8Panels.Layout { .quads }
-    static var floatTileRows: Int { AVX2Kernels.floatTileRows }
-    @inline(__always)
-    static func floatTile(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
-                          c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int, alpha: Float, accumulate: Bool) {
-        AVX2Kernels.floatTile(kc: kc, a: a, lda: lda, rows: rows, panel: panel, c: c, ldc: ldc, cols: cols, alpha: alpha, accumulate: accumulate)
-    }
     static var int8TileRows: Int { VNNIBridge.tileRows }
-    @inline(__always)
-    static func int8Tile(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
-                         rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
-        AVX2Kernels.int8Tile(pairs: pairs, a: a, lda: lda, rows: rows, panel: panel, rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
-    }
-    @inline(__always)
-    static func epilogue(c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, bias: UnsafePointer<Float>?, activation: FusedActivation) {
-        AVX2Kernels.epilogue(c: c, ldc: ldc, rows: rows, cols: cols, bias: bias, activation: activation)
-    }
-    @inline(__always)
-    static func quantizeRow(_ x: UnsafePointer<Float>, _ k: Int, _ inv: UnsafePointer<Float>?, _ q: UnsafeMutablePointer<Int16>) -> Float {
-        AVX2Kernels.quantizeRow(x, k, inv, q)
-    }
 }

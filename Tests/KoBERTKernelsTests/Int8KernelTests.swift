@@ -1,5 +1,6 @@
 import XCTest
 @testable import KoBERTKernels
+import KoBERTTestSupport
 
 final class Int8KernelTests: XCTestCase {
     func testQuantizerRoundTripErrorIsBoundedByHalfAStep() {

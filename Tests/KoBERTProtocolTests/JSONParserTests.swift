@@ -1,4 +1,5 @@
 import Foundation
+import KoBERTTestSupport
 import XCTest
 @testable import KoBERTProtocol
 
@@ -76,7 +77,7 @@ final class JSONParserTests: XCTestCase {
     func testWriterMatchesJSONEncoder() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var g = SplitMix64(state: 7)
+        var g = SeededGenerator(seed: 7)
         var doubles: [Double] = [0, -0.0, 1, 5, 0.997, 1e-5, 1e21, 1e16, 123456789.0, 0.1 + 0.2, .greatestFiniteMagnitude, .leastNonzeroMagnitude]
         for seed in 0..<2000 {
             var s = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15
@@ -109,17 +110,5 @@ private extension JSONValue {
             else { self = .double(n.doubleValue) }
         default: self = .string("unexpected \(type(of: value))")
         }
-    }
-}
-
-/// Deterministic random numbers (SplitMix64), so a failure repeats with the same input.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -69,12 +69,7 @@ final class FairnessTests: XCTestCase {
             flood.send(json: request(r, "nsmc", ["texts": .array((0..<8).map { .string("flood \(r) \($0)") })]))
         }
         // Wait (bounded) until the backlog is queued, then send the probe.
-        var depth = 0
-        for _ in 0..<500 where depth < 40 {
-            depth = server.engine.queueDepth
-            if depth < 40 { usleep(2_000) }
-        }
-        XCTAssertGreaterThanOrEqual(depth, 40, "the flood was never queued")
+        XCTAssertGreaterThanOrEqual(waitForQueueDepth(server, atLeast: 40), 40, "the flood was never queued")
         let probe = try RawConnection(path: dir.file("k.sock"), timeoutSeconds: 20)
         probe.send(json: request(99, "nsmc", ["texts": ["probe"]]))
         XCTAssertNil(probe.response()?.errorCode)
@@ -100,12 +95,7 @@ final class FairnessTests: XCTestCase {
         for r in 0..<8 {
             flood.send(json: request(r, "ner", ["texts": .array((0..<8).map { .string("flood \(r) \($0)") })]))
         }
-        var depth = 0
-        for _ in 0..<500 where depth < 40 {
-            depth = server.engine.queueDepth
-            if depth < 40 { usleep(2_000) }
-        }
-        XCTAssertGreaterThanOrEqual(depth, 40, "the flood was never queued")
+        XCTAssertGreaterThanOrEqual(waitForQueueDepth(server, atLeast: 40), 40, "the flood was never queued")
         let probe = try RawConnection(path: dir.file("k.sock"), timeoutSeconds: 20)
         probe.send(json: request(99, "nsmc", ["texts": ["probe"]]))
         XCTAssertNil(probe.response()?.errorCode)
@@ -139,12 +129,7 @@ final class FairnessTests: XCTestCase {
         let flood = try RawConnection(path: dir.file("k.sock"), timeoutSeconds: 20)
         let long = String(repeating: "가", count: InferenceEngine.longTextBytes / 3 + 1)
         for r in 0..<3 { flood.send(json: request(r, "nsmc", ["texts": .array([.string(long + "\(r)")])])) }
-        var depth = 0
-        for _ in 0..<500 where depth < 2 {
-            depth = server.engine.queueDepth
-            if depth < 2 { usleep(2_000) }
-        }
-        XCTAssertEqual(depth, 2, "one long text running, two held back for the short lane")
+        XCTAssertEqual(waitForQueueDepth(server, atLeast: 2), 2, "one long text running, two held back for the short lane")
         let probe = try RawConnection(path: dir.file("k.sock"), timeoutSeconds: 20)
         probe.send(json: request(99, "nsmc", ["texts": ["probe"]]))
         XCTAssertNil(probe.response()?.errorCode)
@@ -154,5 +139,15 @@ final class FairnessTests: XCTestCase {
         // The two held-back long texts then run together (2 × 1 KiB is within max-batch-bytes).
         XCTAssertEqual(batches, [["long"], ["probe"], ["long", "long"]])
         await server.shutdown()
+    }
+
+    /// Polls (at most 1 s) until `atLeast` texts wait in the engine's queues; returns the last depth seen.
+    private func waitForQueueDepth(_ server: KoBERTServer, atLeast wanted: Int) -> Int {
+        var depth = 0
+        for _ in 0..<500 where depth < wanted {
+            depth = server.engine.queueDepth
+            if depth < wanted { usleep(2_000) }
+        }
+        return depth
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KoBERTTestSupport
 import XCTest
 @testable import KoBERTTokenizer
 
@@ -32,7 +33,7 @@ final class ErrorTests: XCTestCase {
     }
 
     func testGarbageModelIsAnError() throws {
-        var generator = SplitMix64(state: 20261202)
+        var generator = SeededGenerator(seed: 20261202)
         for _ in 0..<20 {
             let garbage = (0..<2000).map { _ in UInt8.random(in: 0...255, using: &generator) }
             assertError({ _ = try KoBertTokenizer(sentencePieceModel: garbage, vocabText: try vocabText) }, contains: "not a SentencePiece model")
@@ -82,17 +83,5 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(firstInvalidUTF8Offset([0xEC, 0x95]), 0)                 // truncated sequence
         XCTAssertEqual(firstInvalidUTF8Offset([0x41, 0xED, 0xA0, 0x80]), 1)     // a surrogate
         XCTAssertEqual(firstInvalidUTF8Offset([0xC0, 0x80]), 0)                 // overlong
-    }
-}
-
-/// Deterministic random numbers (SplitMix64), so a failure repeats with the same input.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
