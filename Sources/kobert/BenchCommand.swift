@@ -137,18 +137,20 @@ struct BenchCommand: ParsableCommand {
         return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 
+    /// One line per stage; stages this model never ran (no time, no products) are left out of the table only.
     private func profileTable(_ report: ForwardProfile) -> String {
-        var text = String(format: "profile: %d passes, %.3f ms per pass; GMAC/s per core over %d threads", report.passes,
+        var text = String(format: "profile: %d passes, %.3f ms per pass, GMAC/s per core over %d threads", report.passes,
                           report.totalMs, report.threads)
-        if let floor = report.floorGMACs { text += String(format: "; × floor at %.1f GMAC/s per core", floor) }
-        text += "\n" + "stage".padding(toLength: 30, withPad: " ", startingAt: 0)
-            + "       ms   share     GMAC  GMAC/s/core  × floor\n"
-        for row in report.rows {
-            text += row.stage.padding(toLength: 30, withPad: " ", startingAt: 0)
+        if let floor = report.floorGMACs { text += String(format: ", × floor at %.1f GMAC/s per core", floor) }
+        text += "\n" + "stage".padding(toLength: 28, withPad: " ", startingAt: 0)
+            + "       ms   share      GMAC  GMAC/s/core  type  × floor\n"
+        for row in report.rows where row.ms != 0 || row.gmac != 0 || row.stage == "other" {
+            text += row.stage.padding(toLength: 28, withPad: " ", startingAt: 0)
             text += String(format: " %8.3f  %5.1f%%", row.ms, row.share * 100)
-            text += row.gmac > 0 ? String(format: " %8.4f", row.gmac) : "         "
-            text += row.gmacsPerCore.map { String(format: " %12.1f", $0) + (row.int8 ? "" : " fp32") } ?? ""
-            text += row.floorRatio.map { String(format: "  %7.2f", $0) } ?? ""
+            if let perCore = row.gmacsPerCore {
+                text += String(format: "  %8.4f  %11.1f  %@", row.gmac, perCore, row.int8 ? "int8" : "fp32")
+                text += row.floorRatio.map { String(format: "  %7.2f", $0) } ?? ""
+            }
             text += "\n"
         }
         return text
