@@ -12,15 +12,9 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         Each pass runs the encoder and the model's head on `batch` sequences of `seq-len` ids
         ([CLS] … [SEP] around seeded random ids). Warm-up passes are not counted.
-        --profile then runs --iterations more passes with the encoder's stage clocks on and prints the
-        milliseconds per pass of each stage, summed over layers and averaged over passes: each product
-        shape with its GMAC/s per core (divided by --threads), activation quantization, softmax,
-        LayerNorm, embeddings, the head, and "other" (the rest of the measured pass: output copies,
-        validation, thread hand-offs), so the rows add up to the pass. Attention's three parts run
-        side by side on the workers; their wall time is split in proportion to the workers' time in
-        each. GELU appears apart only where it is not fused into FFN up (gelu_new). --floor-gmacs N
-        (GMAC/s per core, e.g. from an instruction microbenchmark) adds "× floor" to int8 products:
-        their time over the time at N GMAC/s on every core (1.0 = at the floor).
+
+        --profile then runs --iterations more passes with the encoder's stage clocks on and prints the milliseconds per pass of each stage, summed over layers and averaged over passes: each product shape with its GMAC/s per core (divided by --threads), activation quantization, softmax, LayerNorm, embeddings, the head, and "other" (the rest of the measured pass: output copies, validation, thread hand-offs), so the rows add up to the pass. Attention's three parts run side by side on the workers; their wall time is split in proportion to the workers' time in each. GELU appears apart only where it is not fused into FFN up (gelu_new). --floor-gmacs N (GMAC/s per core, e.g. from an instruction microbenchmark) adds "× floor" to int8 products: their time over the time at N GMAC/s on every core (1.0 = at the floor).
+
         Limits: batch × seq-len ≤ \(BenchCommand.maxTokens) tokens per pass, --iterations
         1…\(BenchCommand.maxIterations), --warmup 0…\(BenchCommand.maxWarmup), --threads 1…\(BenchCommand.maxThreads).
 
