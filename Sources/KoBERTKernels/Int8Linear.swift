@@ -38,11 +38,22 @@ public final class Int8Linear: LinearOperator, @unchecked Sendable {
         apply(input, rows: rows, into: output, activation: activation, threads: threads, family: KernelFamily.active)
     }
 
+    /// Same, calling `afterQuantization` between the activation quantization and the product (profiling
+    /// only: `kobert bench --profile` times the two apart; the serving path passes no closure).
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+                      activation: FusedActivation, threads: Int, afterQuantization: () -> Void) {
+        withoutActuallyEscaping(afterQuantization) { marker in
+            apply(input, rows: rows, into: output, activation: activation, threads: threads, family: KernelFamily.active,
+                  afterQuantization: marker)
+        }
+    }
+
     /// Same, with the kernel family named (tests run every family in one process); one this CPU cannot run
     /// is replaced by the active family. A family whose weight layout differs from the active one's repacks
     /// the weight on every call.
     public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
-                      activation: FusedActivation, threads: Int, family: KernelFamily) {
+                      activation: FusedActivation, threads: Int, family: KernelFamily,
+                      afterQuantization: (() -> Void)? = nil) {
         let family = family.isAvailable ? family : KernelFamily.active
         guard rows > 0, outFeatures > 0 else { return }
         let k = inFeatures, ldq = k + (k & 1)
@@ -59,6 +70,7 @@ public final class Int8Linear: LinearOperator, @unchecked Sendable {
                                                  scales: rowScales + mine.lowerBound)
                 }
             }
+            afterQuantization?()   // profiling hook; nil when serving
             let packed = family.int8Layout == panels.layout ? panels : Int8Panels(repacking: panels, layout: family.int8Layout)
             columnScales.withUnsafeBufferPointer { cs in
                 withOptionalPointer(bias) { bias in

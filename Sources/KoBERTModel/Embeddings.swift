@@ -49,9 +49,12 @@ struct Embeddings {
     }
 
     /// Writes the embedded rows of every sequence, packed one after another, into `output`.
-    func embed(_ batch: [TokenSequence], into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    /// `profiler`: nil except under `kobert bench --profile`.
+    func embed(_ batch: [TokenSequence], into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+               profiler: ForwardProfiler? = nil) {
         let dim = norm.dim
         var row = 0
+        let started = profiler == nil ? 0 : ForwardProfiler.clock()   // profiling hook
         for sequence in batch {
             for (position, id) in sequence.ids.enumerated() {
                 let target = output + row * dim
@@ -65,6 +68,7 @@ struct Embeddings {
                 row += 1
             }
         }
-        norm.apply(output, adding: nil, rows: row)
+        if let profiler { profiler.add(.embeddings, ForwardProfiler.clock() - started) }
+        timed(profiler, .layerNorm) { norm.apply(output, adding: nil, rows: row) }
     }
 }

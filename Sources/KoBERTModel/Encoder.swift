@@ -8,6 +8,8 @@ public struct EncoderOutput: Sendable {
     let starts: [Int]
     /// All rows packed: Σ lengths × hiddenSize.
     public let hidden: [Float]
+    /// The encoder's profiler, so the head times itself into the same profile (nil when serving).
+    var profiler: ForwardProfiler? = nil
 
     /// The hidden state of token `position` of sequence `index`.
     public func vector(_ index: Int, _ position: Int) -> ArraySlice<Float> {
@@ -30,6 +32,9 @@ public final class Encoder: @unchecked Sendable {
     let layers: [TransformerLayer]
     private let lock = NSLock()
     private var spareWorkspaces: [Workspace] = []
+    /// Stage timings of every forward while set (`kobert bench --profile`). Set it only on an encoder of your
+    /// own and only while no forward runs; a server's encoders leave it nil.
+    public var profiler: ForwardProfiler?
 
     public init(_ weights: any WeightStore) throws {
         let config = weights.config
@@ -55,10 +60,12 @@ public final class Encoder: @unchecked Sendable {
         defer { returnWorkspace(workspace) }
         workspace.reserve(rows: packed.rows, longest: packed.longest)
 
-        embeddings.embed(batch, into: workspace.hidden, scratch: workspace.query)
-        for layer in layers { layer.forward(workspace, batch: packed, threads: workspace.threads) }
+        let profiler = profiler
+        embeddings.embed(batch, into: workspace.hidden, scratch: workspace.query, profiler: profiler)
+        for layer in layers { layer.forward(workspace, batch: packed, threads: workspace.threads, profiler: profiler) }
         let hidden = Array(UnsafeBufferPointer(start: workspace.hidden, count: packed.rows * config.hiddenSize))
-        return EncoderOutput(hiddenSize: config.hiddenSize, lengths: packed.lengths, starts: packed.starts, hidden: hidden)
+        return EncoderOutput(hiddenSize: config.hiddenSize, lengths: packed.lengths, starts: packed.starts, hidden: hidden,
+                             profiler: profiler)
     }
 
     private func borrowWorkspace(threads: Int) -> Workspace {

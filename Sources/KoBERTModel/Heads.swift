@@ -46,7 +46,9 @@ package struct SequenceClassifier {
 
     /// logits for each sequence, from its first token.
     package func logits(_ output: EncoderOutput, threads: Int) -> [[Float]] {
-        applyRows(classifier, pooled(output, threads: threads), rows: output.lengths.count, threads: threads)
+        timed(output.profiler, .head) {
+            applyRows(classifier, pooled(output, threads: threads), rows: output.lengths.count, threads: threads)
+        }
     }
 }
 
@@ -61,7 +63,9 @@ package struct TokenClassifier {
 
     /// For each sequence, one row of logits per token.
     package func logits(_ output: EncoderOutput, threads: Int) -> [[[Float]]] {
-        let all = applyRows(classifier, output.hidden, rows: output.hidden.count / output.hiddenSize, threads: threads)
+        let all = timed(output.profiler, .head) {
+            applyRows(classifier, output.hidden, rows: output.hidden.count / output.hiddenSize, threads: threads)
+        }
         return splitBySequence(all, output)
     }
 }
@@ -75,7 +79,9 @@ package struct SpanClassifier {
     }
 
     package func logits(_ output: EncoderOutput, threads: Int) -> [(start: [Float], end: [Float])] {
-        let all = applyRows(qaOutputs, output.hidden, rows: output.hidden.count / output.hiddenSize, threads: threads)
+        let all = timed(output.profiler, .head) {
+            applyRows(qaOutputs, output.hidden, rows: output.hidden.count / output.hiddenSize, threads: threads)
+        }
         return splitBySequence(all, output).map { rows in (rows.map { $0[0] }, rows.map { $0[1] }) }
     }
 }

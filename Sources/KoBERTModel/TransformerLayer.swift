@@ -48,27 +48,53 @@ struct TransformerLayer {
         activation = config.activation
     }
 
-    /// Transforms `workspace.hidden` (batch.rows × hidden) in place.
-    func forward(_ workspace: Workspace, batch: PackedBatch, threads: Int) {
+    /// Transforms `workspace.hidden` (batch.rows × hidden) in place. `profiler`: nil except under
+    /// `kobert bench --profile`; each stage then checks it once.
+    func forward(_ workspace: Workspace, batch: PackedBatch, threads: Int, profiler: ForwardProfiler? = nil) {
         let rows = batch.rows, x = workspace.hidden
-        query.apply(x, rows: rows, into: workspace.query, activation: .none, threads: threads)
-        key.apply(x, rows: rows, into: workspace.key, activation: .none, threads: threads)
-        value.apply(x, rows: rows, into: workspace.value, activation: .none, threads: threads)
+        project(query, .qkvProjection, x, rows: rows, into: workspace.query, activation: .none, threads: threads, profiler)
+        project(key, .qkvProjection, x, rows: rows, into: workspace.key, activation: .none, threads: threads, profiler)
+        project(value, .qkvProjection, x, rows: rows, into: workspace.value, activation: .none, threads: threads, profiler)
         attention.apply(query: workspace.query, key: workspace.key, value: workspace.value,
-                        into: workspace.context, batch: batch, scores: workspace.scores, threads: threads)
-        attentionOutput.apply(workspace.context, rows: rows, into: workspace.attended, activation: .none, threads: threads)
-        attentionNorm.apply(workspace.attended, adding: x, rows: rows)
+                        into: workspace.context, batch: batch, scores: workspace.scores, threads: threads, profiler: profiler)
+        project(attentionOutput, .attentionOutput, workspace.context, rows: rows, into: workspace.attended, activation: .none,
+                threads: threads, profiler)
+        timed(profiler, .layerNorm) { attentionNorm.apply(workspace.attended, adding: x, rows: rows) }
 
         switch activation {
-        case .gelu: intermediate.apply(workspace.attended, rows: rows, into: workspace.intermediate, activation: .gelu, threads: threads)
-        case .relu: intermediate.apply(workspace.attended, rows: rows, into: workspace.intermediate, activation: .relu, threads: threads)
+        case .gelu:
+            project(intermediate, .ffnUp, workspace.attended, rows: rows, into: workspace.intermediate, activation: .gelu,
+                    threads: threads, profiler)
+        case .relu:
+            project(intermediate, .ffnUp, workspace.attended, rows: rows, into: workspace.intermediate, activation: .relu,
+                    threads: threads, profiler)
         case .geluNew:
-            intermediate.apply(workspace.attended, rows: rows, into: workspace.intermediate, activation: .none, threads: threads)
-            applyTanhGELU(workspace.intermediate, count: rows * intermediate.outFeatures)
+            project(intermediate, .ffnUp, workspace.attended, rows: rows, into: workspace.intermediate, activation: .none,
+                    threads: threads, profiler)
+            timed(profiler, .gelu) { applyTanhGELU(workspace.intermediate, count: rows * intermediate.outFeatures) }
         }
-        output.apply(workspace.intermediate, rows: rows, into: x, activation: .none, threads: threads)
-        outputNorm.apply(x, adding: workspace.attended, rows: rows)
+        project(output, .ffnDown, workspace.intermediate, rows: rows, into: x, activation: .none, threads: threads, profiler)
+        timed(profiler, .layerNorm) { outputNorm.apply(x, adding: workspace.attended, rows: rows) }
     }
+}
+
+/// Profiling hook: `linear.apply` as is, or timed by the profiler when one is set.
+@inline(__always)
+func project(_ linear: any LinearOperator, _ stage: ForwardProfiler.Stage, _ input: UnsafePointer<Float>, rows: Int,
+             into output: UnsafeMutablePointer<Float>, activation: FusedActivation, threads: Int,
+             _ profiler: ForwardProfiler?) {
+    if let profiler {
+        profiler.linear(linear, stage, input, rows: rows, into: output, activation: activation, threads: threads)
+    } else {
+        linear.apply(input, rows: rows, into: output, activation: activation, threads: threads)
+    }
+}
+
+/// Profiling hook: runs `body`, timed as `stage` when a profiler is set.
+@inline(__always)
+func timed<R>(_ profiler: ForwardProfiler?, _ stage: ForwardProfiler.Stage, _ body: () -> R) -> R {
+    guard let profiler else { return body() }
+    return profiler.time(stage, body)
 }
 
 /// A Linear whose shape is checked against the configuration, with an error naming the tensor.
