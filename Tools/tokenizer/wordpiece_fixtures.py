@@ -12,11 +12,14 @@
   check  : run `kobert tokenize --tokenizer DIR --with-special` on N real NSMC lines that are in no
            fixture and compare ids, tokens and offsets with the reference, for the two trained
            vocabularies and MiniLM's own folder (its full vocab.txt + tokenizer_config.json).
+  fuzz   : the same comparison on seeded random strings drawn from all of Unicode (weighted towards
+           Hangul, ASCII, combining marks, CJK, whitespace and control scalars, specials).
   bench  : lines/s of `kobert tokenize` vs the reference's encode_batch on one thread.
 
   PY=/work/wt-quant/.venv/bin/python
   $PY Tools/tokenizer/wordpiece_fixtures.py make --minilm DIR
   $PY Tools/tokenizer/wordpiece_fixtures.py check --kobert .build/release/kobert --minilm DIR [--lines 20000]
+  $PY Tools/tokenizer/wordpiece_fixtures.py fuzz --kobert .build/release/kobert --minilm DIR [--lines 20000]
   $PY Tools/tokenizer/wordpiece_fixtures.py bench --kobert .build/release/kobert --minilm DIR
 """
 import argparse
@@ -229,8 +232,28 @@ def run_kobert(kobert, folder, lines):
     return [json.loads(x) for x in result.stdout.decode("utf-8").split("\n") if x], elapsed
 
 
-def check(args):
-    lines = check_lines(args.lines)
+def fuzz_lines(count, seed=15):
+    import random
+    rng = random.Random(seed)
+    pools = [
+        (0.25, lambda: chr(rng.randrange(0x20, 0x7F))),
+        (0.20, lambda: chr(rng.randrange(0xAC00, 0xD7A4))),
+        (0.08, lambda: chr(rng.randrange(0x300, 0x370))),
+        (0.08, lambda: chr(rng.choice([0x1100, 0x3131, 0x4E00, 0x3400, 0xF900, 0xFF01, 0x3040]) + rng.randrange(0x60))),
+        (0.12, lambda: chr(rng.randrange(0x80, 0xD800))),   # the BMP below the surrogates
+        (0.07, lambda: chr(rng.randrange(0x10000, 0x110000))),
+        (0.10, lambda: rng.choice(["\t", "\r", " ", "\u00a0", "\u3000", "\u2028", "\u200b", "\u0000", "\ufffd", "\u0085", "\u000b", "\u001f", "\u00ad", "\u2003"])),
+        (0.10, lambda: rng.choice(["[SEP]", "[CLS]", "[UNK]", "[MASK]", "[PAD]", "##", "#", "İ", "ẞ", "ß", "Σ", "ǅ", "ﬃ", "\u0130\u0301"])),
+    ]
+    weights = [w for w, _ in pools]
+    lines = []
+    for _ in range(count):
+        length = rng.randrange(1, 80)
+        lines.append("".join(rng.choices(pools, weights)[0][1]() for _ in range(length)))
+    return lines
+
+
+def compare(args, lines, label):
     failed = False
     for name, folder, reference in targets(args):
         ours, _ = run_kobert(args.kobert, folder, lines)
@@ -242,11 +265,19 @@ def check(args):
             tokens += len(expected.ids)
             if got["ids"] != expected.ids or got["tokens"] != expected.tokens or offsets != list(expected.offsets):
                 mismatches.append((line, got["tokens"], expected.tokens, offsets, expected.offsets))
-        print(f"{name}: {len(lines)} lines, {tokens} tokens, {len(mismatches)} mismatching lines")
+        print(f"{name} ({label}): {len(lines)} lines, {tokens} tokens, {len(mismatches)} mismatching lines")
         for m in mismatches[:3]:
-            print("  ", json.dumps(m, ensure_ascii=False)[:600])
+            print("  ", json.dumps(m, ensure_ascii=True)[:800])
         failed |= bool(mismatches)
-    sys.exit(1 if failed else 0)
+    return failed
+
+
+def fuzz(args):
+    sys.exit(1 if compare(args, fuzz_lines(args.lines), "fuzz") else 0)
+
+
+def check(args):
+    sys.exit(1 if compare(args, check_lines(args.lines), "NSMC") else 0)
 
 
 def bench(args):
@@ -264,12 +295,12 @@ def bench(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["make", "check", "bench"])
+    parser.add_argument("mode", choices=["make", "check", "fuzz", "bench"])
     parser.add_argument("--minilm", required=True, help="folder with MiniLM's vocab.txt, tokenizer.json, tokenizer_config.json")
     parser.add_argument("--kobert", default=os.path.join(REPO, ".build", "release", "kobert"))
     parser.add_argument("--lines", type=int, default=20_000)
     args = parser.parse_args()
-    {"make": make, "check": check, "bench": bench}[args.mode](args)
+    {"make": make, "check": check, "fuzz": fuzz, "bench": bench}[args.mode](args)
 
 
 if __name__ == "__main__":
