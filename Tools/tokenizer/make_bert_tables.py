@@ -6,14 +6,20 @@ unicode_categories / unicode-normalization crates, whose Unicode versions are no
 unicodedata (UnicodeTables.swift). So each property is read off the reference one code point at a
 time: what clean_text removes or turns into a space, what strip_accents (NFD, drop Mn) and lowercase
 make of it, which scalars handle_chinese_chars pads, and where BertPreTokenizer splits.
-Hangul syllables are left out of the accent map: Swift decomposes them arithmetically (checked here).
+strip_accents is NFD over the whole text (canonical reordering included) and then a filter of
+nonspacing marks, so three tables serve it: NFD per scalar, the canonical combining classes the
+reference's NFD knows (Python's value, kept only where a probe shows the reference reorders by it),
+and the marks the filter drops. Hangul syllables are left out of the NFD map: Swift decomposes them
+arithmetically (checked here).
 
   /work/wt-quant/.venv/bin/python Tools/tokenizer/make_bert_tables.py
 """
 import os
 
 import tokenizers
-from tokenizers.normalizers import BertNormalizer
+import unicodedata
+
+from tokenizers.normalizers import NFD, BertNormalizer
 from tokenizers.pre_tokenizers import BertPreTokenizer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -53,7 +59,8 @@ def main():
     lower = BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=False, lowercase=True)
     pre = BertPreTokenizer()
     removed, spaced, padded, whitespace, punctuation = [], [], [], [], []
-    accents, lowercase = [], []
+    nfd = NFD()
+    decompositions, marks, classes, lowercase = [], [], [], []
     for c in scalars():
         ch = chr(c)
         cleaned = clean.normalize_str(ch)
@@ -63,11 +70,18 @@ def main():
             spaced.append(c)
         if chinese.normalize_str(ch) == " %s " % ch:
             padded.append(c)
-        stripped = [ord(d) for d in strip.normalize_str(ch)]
+        decomposed = [ord(d) for d in nfd.normalize_str(ch)]
         if HANGUL_FIRST <= c <= HANGUL_LAST:
-            assert stripped == hangul_jamo(c), hex(c)
-        elif stripped != [c]:
-            accents.append("%X:%s" % (c, ",".join("%X" % d for d in stripped)))
+            assert decomposed == hangul_jamo(c), hex(c)
+        elif decomposed != [c]:
+            decompositions.append("%X:%s" % (c, ",".join("%X" % d for d in decomposed)))
+        elif strip.normalize_str(ch) == "":
+            marks.append(c)
+        k = unicodedata.combining(ch)
+        if k and (k > 1 and nfd.normalize_str(ch + "\u0334") != ch + "\u0334"
+                  or k < 230 and nfd.normalize_str("\u0301" + ch) != "\u0301" + ch):
+            classes.append("%X:%X" % (c, k))
+            assert lower.normalize_str(ch) == ch, hex(c)   # Swift lower-cases marks as they come
         low = lower.normalize_str(ch)
         if low != ch:
             lowercase.append("%X:%s" % (c, ",".join("%X" % ord(d) for d in low)))
@@ -108,8 +122,12 @@ def main():
         f.write("    static let spaceRanges: [ClosedRange<UInt32>] = %s\n\n" % range_literal(spaced))
         f.write("    /// handle_chinese_chars puts a space on each side of these.\n")
         f.write("    static let chineseRanges: [ClosedRange<UInt32>] = %s\n\n" % range_literal(padded))
-        f.write("    /// strip_accents: NFD with nonspacing marks dropped, per scalar (Hangul computed in code).\n")
-        f.write("    static let stripAccentsText: String =\n%s\n\n" % literal(accents))
+        f.write("    /// strip_accents, step 1: NFD per scalar (Hangul computed in code).\n")
+        f.write("    static let decompositionText: String =\n%s\n\n" % literal(decompositions))
+        f.write("    /// NFD's canonical ordering: the nonzero combining classes the reference knows.\n")
+        f.write("    static let combiningClassText: String =\n%s\n\n" % literal(classes))
+        f.write("    /// strip_accents, step 2: the nonspacing marks it drops.\n")
+        f.write("    static let nonspacingMarkRanges: [ClosedRange<UInt32>] = %s\n\n" % range_literal(marks))
         f.write("    /// lowercase: the full per-scalar lower-case mapping.\n")
         f.write("    static let lowercaseText: String =\n%s\n\n" % literal(lowercase))
         f.write("    /// BertPreTokenizer splits on these and drops them.\n")
@@ -117,7 +135,8 @@ def main():
         f.write("    /// BertPreTokenizer makes each of these a word of its own.\n")
         f.write("    static let punctuationRanges: [ClosedRange<UInt32>] = %s\n" % range_literal(punctuation))
         f.write("}\n")
-    print(f"{OUT}: removed {len(removed)}, space {len(spaced)}, chinese {len(padded)}, accents {len(accents)}, "
+    print(f"{OUT}: removed {len(removed)}, space {len(spaced)}, chinese {len(padded)}, nfd {len(decompositions)}, marks {len(marks)}, "
+          f"classes {len(classes)}, "
           f"lowercase {len(lowercase)}, whitespace {len(whitespace)}, punctuation {len(punctuation)}")
 
 

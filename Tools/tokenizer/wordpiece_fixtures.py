@@ -72,6 +72,7 @@ ODD_LINES = [
     "private \ue000\uf8ff use and unassigned \u0378\u0379 and \U000e0001 tags",
     "combining: e\u0301 a\u0308 o\u0302\u0323 n\u0303 (NFD input)",
     "stacked: Z\u0351\u0352\u0353\u0354a\u0355\u0356l\u0357g\u0358o",
+    "reordered marks: a\U0001e023\u0359 b\u0f39\u0334\u0316 o\u0301\u0323 end",
     "fullwidth: ＡＢＣ１２３！？ halfwidth: ｱｲｳ",
     "math: 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝐁𝐨𝐥𝐝 ∑∫√∞ ≤≥≠",
     "compat jamo: ㄱㄴㄷ ㅋㅋㅋ ㅠㅠ and conjoining: \u1100\u1161\u11a8",
@@ -96,6 +97,7 @@ ODD_LINES = [
     "MiXeD CaSe WoRdS and ALLCAPS and lowercase",
     "x",
 ]
+assert len(ODD_LINES) >= 50
 
 
 def read_lines(start, stop):
