@@ -13,6 +13,7 @@ final class WordPieceParityTests: XCTestCase {
         var ids: [Int]
         var offsets: [Int]
         var typeIds: [Int]?
+        var maxLength: Int?
     }
 
     /// Reads `name/expected.jsonl`; Korean records name their lines in korean-lines.txt.
@@ -34,7 +35,7 @@ final class WordPieceParityTests: XCTestCase {
             }
             out.append(Expected(text: text, pair: pair, ids: try XCTUnwrap(object["ids"] as? [Int]),
                                 offsets: try XCTUnwrap(object["offsets"] as? [Int]),
-                                typeIds: object["type_ids"] as? [Int]))
+                                typeIds: object["type_ids"] as? [Int], maxLength: object["max_length"] as? Int))
         }
         return out
     }
@@ -52,7 +53,7 @@ final class WordPieceParityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(records.count, minimumRecords)
         var failures = 0
         for record in records {
-            let encoding = tokenizer.encode(record.text, pair: record.pair, maxLength: Int.max)
+            let encoding = tokenizer.encode(record.text, pair: record.pair, maxLength: record.maxLength ?? Int.max)
             let offsets = encoding.offsets.flatMap { span in [span?.start ?? 0, span?.end ?? 0] }
             let tokens = record.ids.map { vocab[$0] }
             if encoding.ids != record.ids || encoding.pieces != tokens || offsets != record.offsets

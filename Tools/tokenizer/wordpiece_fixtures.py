@@ -17,7 +17,7 @@
   bench  : lines/s of `kobert tokenize` vs the reference's encode_batch on one thread.
 
   PY=/work/wt-quant/.venv/bin/python
-  $PY Tools/tokenizer/wordpiece_fixtures.py make --minilm DIR
+  $PY Tools/tokenizer/wordpiece_fixtures.py make --minilm DIR [--retrain]
   $PY Tools/tokenizer/wordpiece_fixtures.py check --kobert .build/release/kobert --minilm DIR [--lines 20000]
   $PY Tools/tokenizer/wordpiece_fixtures.py fuzz --kobert .build/release/kobert --minilm DIR [--lines 20000]
   $PY Tools/tokenizer/wordpiece_fixtures.py bench --kobert .build/release/kobert --minilm DIR
@@ -154,10 +154,13 @@ def make(args):
     for name, style in STYLES.items():
         folder = os.path.join(OUT, name)
         os.makedirs(folder, exist_ok=True)
-        trainer = BertWordPieceTokenizer(clean_text=True, handle_chinese_chars=True,
-                                         strip_accents=style["strip_accents"], lowercase=style["do_lower_case"])
-        trainer.train_from_iterator(training, vocab_size=4000, min_frequency=2, limit_alphabet=1500)
-        trainer.save_model(folder)
+        if args.retrain or not os.path.exists(os.path.join(folder, "vocab.txt")):
+            # Training is not deterministic (ties between equally frequent pairs), so a committed
+            # vocabulary is kept unless --retrain asks for a new one.
+            trainer = BertWordPieceTokenizer(clean_text=True, handle_chinese_chars=True,
+                                             strip_accents=style["strip_accents"], lowercase=style["do_lower_case"])
+            trainer.train_from_iterator(training, vocab_size=4000, min_frequency=2, limit_alphabet=1500)
+            trainer.save_model(folder)
         with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
             json.dump(dict(style, tokenizer_class="BertTokenizer"), f, indent=1)
             f.write("\n")
@@ -165,6 +168,12 @@ def make(args):
         records = [record(reference.encode(line), line) for line in held_out]
         for a, b in zip(held_out[:20], held_out[20:40]):
             records.append(record(reference.encode(a, b), a, b))
+        for max_length in (3, 8, 17, 24):   # tokenizers' longest-first truncation, single and pair
+            reference.enable_truncation(max_length=max_length)
+            for a, b in zip(held_out[40:43], held_out[43:46]):
+                records.append(dict(record(reference.encode(a), a), max_length=max_length))
+                records.append(dict(record(reference.encode(a, b), a, b), max_length=max_length))
+            reference.no_truncation()
         for r in records:   # the texts are korean-lines.txt's; a record names its line(s)
             r["line"] = held_out.index(r.pop("text"))
             if "pair" in r:
@@ -301,6 +310,7 @@ def main():
     parser.add_argument("--minilm", required=True, help="folder with MiniLM's vocab.txt, tokenizer.json, tokenizer_config.json")
     parser.add_argument("--kobert", default=os.path.join(REPO, ".build", "release", "kobert"))
     parser.add_argument("--lines", type=int, default=20_000)
+    parser.add_argument("--retrain", action="store_true", help="make: train new vocabularies even if committed ones exist")
     args = parser.parse_args()
     {"make": make, "check": check, "fuzz": fuzz, "bench": bench}[args.mode](args)
 
