@@ -62,6 +62,10 @@ public final class WordPieceTokenizer: @unchecked Sendable {
         let lowercase = try flag("do_lower_case", default: true)!
         let stripAccents = try flag("strip_accents", default: nil) ?? lowercase   // null follows lowercase
         let chinese = try flag("tokenize_chinese_chars", default: true)!
+        guard try flag("do_basic_tokenize", default: true)! else {
+            // Without basic tokenization transformers skips the normalizer and splitter; not built here.
+            throw TokenizerError("\(configSource): do_basic_tokenize=false is not supported")
+        }
         self.lowercase = lowercase
         self.stripAccents = stripAccents
         normalizer = BertNormalizer(cleanText: true, handleChineseChars: chinese, stripAccents: stripAccents, lowercase: lowercase)

@@ -115,6 +115,8 @@ final class WordPieceRuleTests: XCTestCase {
     func testBadInputsAreErrors() {
         XCTAssertThrowsError(try WordPieceTokenizer(vocabText: "a\nb\n", config: [:]))   // no [UNK]
         XCTAssertThrowsError(try WordPieceTokenizer(vocabText: vocab, config: ["do_lower_case": "yes"]))
+        XCTAssertThrowsError(try WordPieceTokenizer(vocabText: vocab, config: ["do_basic_tokenize": false]))
+        XCTAssertThrowsError(try WordPieceTokenizer(vocabText: vocab, config: ["sep_token": 7]))
         XCTAssertThrowsError(try WordPieceTokenizer(directory: "/nonexistent-folder"))
     }
 
