@@ -2,15 +2,16 @@ import ArgumentParser
 import Foundation
 import KoBERTTokenizer
 
-/// `kobert tokenize`: stdin, one text a line → stdout, one JSON object a line with KoBertTokenizer's
-/// tokens, their vocab ids and code-point offsets. A line that is not UTF-8 gets an {"error": ...}
+/// `kobert tokenize`: stdin, one text a line → stdout, one JSON object a line with the folder's
+/// tokenizer's tokens (KoBertTokenizer, or BERT WordPiece for a folder with only vocab.txt), their
+/// vocab ids and code-point offsets. A line that is not UTF-8 gets an {"error": ...}
 /// line of its own (the other lines still come out) and the exit status is 1.
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Tokenize stdin lines with KoBertTokenizer: one JSON object a line (tokens, ids, offsets).")
+        abstract: "Tokenize stdin lines (KoBERT SentencePiece or BERT WordPiece folder): one JSON object a line (tokens, ids, offsets).")
 
-    @Option(name: .long, help: "Folder holding tokenizer_78b3253a26.model and vocab.txt.")
+    @Option(name: .long, help: "Folder holding tokenizer_78b3253a26.model and vocab.txt (KoBERT), or a WordPiece vocab.txt [+ tokenizer_config.json].")
     var tokenizer: String = "models/tokenizer"
 
     @Flag(name: .long, help: "Add [CLS] … [SEP] like encode() (their offsets are null).")
@@ -19,7 +20,7 @@ struct TokenizeCommand: ParsableCommand {
     @Option(name: .long, help: "With --with-special: truncate to this many tokens, at least 2 (default: no truncation).")
     var maxLength: Int?
 
-    @Flag(name: .long, help: "Lower-case like KoBertTokenizer(do_lower_case=True).")
+    @Flag(name: .long, help: "Lower-case like KoBertTokenizer(do_lower_case=True); KoBERT folders only (WordPiece reads do_lower_case from tokenizer_config.json).")
     var lowercase = false
 
     @Flag(name: .long, help: "Write only the ids, space separated (like spm_encode --output_format=id).")
@@ -32,9 +33,9 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded: KoBertTokenizer
+        let loaded: LoadedTokenizer
         do {
-            loaded = try KoBertTokenizer(directory: tokenizer, lowercase: lowercase)   // errors name the file
+            loaded = try LoadedTokenizer(directory: tokenizer, lowercase: lowercase)   // errors name the file
         } catch {
             FileHandle.standardError.write(Data("kobert tokenize: \(error)\n".utf8))
             throw ExitCode.failure
@@ -95,5 +96,37 @@ struct TokenizeCommand: ParsableCommand {
             pending.removeFirst(start)
         }
         if !pending.isEmpty { body(pending[...]) }
+    }
+}
+
+/// The tokenizer a folder holds, seen through the two calls this command makes.
+private enum LoadedTokenizer {
+    case koBert(KoBertTokenizer)
+    case wordPiece(WordPieceTokenizer)
+
+    init(directory: String, lowercase: Bool) throws {
+        switch TokenizerFolderKind.detect(directory: directory) {
+        case .koBertSentencePiece:
+            self = .koBert(try KoBertTokenizer(directory: directory, lowercase: lowercase))
+        case .wordPiece:
+            guard !lowercase else {
+                throw TokenizerError("\(directory): --lowercase is for KoBERT folders; a WordPiece folder's tokenizer_config.json sets do_lower_case")
+            }
+            self = .wordPiece(try WordPieceTokenizer(directory: directory))
+        }
+    }
+
+    func tokenize(_ text: String) -> [TokenPiece] {
+        switch self {
+        case .koBert(let tokenizer): return tokenizer.tokenize(text)
+        case .wordPiece(let tokenizer): return tokenizer.tokenize(text)
+        }
+    }
+
+    func encode(_ text: String, maxLength: Int) -> Encoding {
+        switch self {
+        case .koBert(let tokenizer): return tokenizer.encode(text, maxLength: maxLength)
+        case .wordPiece(let tokenizer): return tokenizer.encode(text, maxLength: maxLength)
+        }
     }
 }

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Generate Sources/KoBERTTokenizer/BertUnicodeTables.swift by asking HF `tokenizers` itself.
+
+The BERT normalizer and pre-tokenizer in `tokenizers` (Rust) use Rust's char methods and the
+unicode_categories / unicode-normalization crates, whose Unicode versions are not Python's
+unicodedata (UnicodeTables.swift). So each property is read off the reference one code point at a
+time: what clean_text removes or turns into a space, what strip_accents (NFD, drop Mn) and lowercase
+make of it, which scalars handle_chinese_chars pads, and where BertPreTokenizer splits.
+strip_accents is NFD over the whole text (canonical reordering included) and then a filter of
+nonspacing marks, so three tables serve it: NFD per scalar, the canonical combining classes the
+reference's NFD knows (Python's value, kept only where a probe shows the reference reorders by it),
+and the marks the filter drops. Hangul syllables are left out of the NFD map: Swift decomposes them
+arithmetically (checked here).
+
+  /work/wt-quant/.venv/bin/python Tools/tokenizer/make_bert_tables.py
+"""
+import os
+
+import tokenizers
+import unicodedata
+
+from tokenizers.normalizers import NFD, BertNormalizer
+from tokenizers.pre_tokenizers import BertPreTokenizer
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(REPO, "Sources", "KoBERTTokenizer", "BertUnicodeTables.swift")
+HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
+
+
+def scalars():
+    return [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+
+
+def ranges(members):
+    out, start, previous = [], None, None
+    for c in sorted(members):
+        if start is None:
+            start = previous = c
+        elif c == previous + 1:
+            previous = c
+        else:
+            out.append((start, previous))
+            start = previous = c
+    if start is not None:
+        out.append((start, previous))
+    return out
+
+
+def hangul_jamo(c):
+    index = c - HANGUL_FIRST
+    lead, vowel, tail = 0x1100 + index // 588, 0x1161 + (index % 588) // 28, index % 28
+    return [lead, vowel] + ([0x11A7 + tail] if tail else [])
+
+
+def main():
+    clean = BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False)
+    chinese = BertNormalizer(clean_text=False, handle_chinese_chars=True, strip_accents=False, lowercase=False)
+    strip = BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=False)
+    lower = BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=False, lowercase=True)
+    pre = BertPreTokenizer()
+    removed, spaced, padded, whitespace, punctuation = [], [], [], [], []
+    nfd = NFD()
+    decompositions, marks, classes, lowercase = [], [], [], []
+    for c in scalars():
+        ch = chr(c)
+        cleaned = clean.normalize_str(ch)
+        if cleaned == "":
+            removed.append(c)
+        elif cleaned == " " and ch != " ":
+            spaced.append(c)
+        if chinese.normalize_str(ch) == " %s " % ch:
+            padded.append(c)
+        decomposed = [ord(d) for d in nfd.normalize_str(ch)]
+        if HANGUL_FIRST <= c <= HANGUL_LAST:
+            assert decomposed == hangul_jamo(c), hex(c)
+        elif decomposed != [c]:
+            decompositions.append("%X:%s" % (c, ",".join("%X" % d for d in decomposed)))
+        elif strip.normalize_str(ch) == "":
+            marks.append(c)
+        k = unicodedata.combining(ch)
+        if k and (k > 1 and nfd.normalize_str(ch + "\u0334") != ch + "\u0334"
+                  or k < 230 and nfd.normalize_str("\u0301" + ch) != "\u0301" + ch):
+            classes.append("%X:%X" % (c, k))
+            assert lower.normalize_str(ch) == ch, hex(c)   # Swift lower-cases marks as they come
+        low = lower.normalize_str(ch)
+        if low != ch:
+            lowercase.append("%X:%s" % (c, ",".join("%X" % ord(d) for d in low)))
+        pieces = [p for p, _ in pre.pre_tokenize_str("a%sa" % ch)]
+        if pieces == ["a", "a"]:
+            whitespace.append(c)
+        elif pieces == ["a", ch, "a"]:
+            punctuation.append(c)
+
+    def literal(entries):
+        body = ";".join(entries)
+        return '        """\n%s\n        """' % "\n".join("        " + body[i:i + 100] for i in range(0, len(body), 100))
+
+    def range_literal(members):
+        rs = ranges(members)
+        body = ", ".join("0x%X...0x%X" % r for r in rs)
+        return "[\n%s\n    ]" % "\n".join("        " + line for line in wrap(body))
+
+    def wrap(body, width=110):
+        lines, current = [], ""
+        for part in body.split(", "):
+            if current and len(current) + len(part) + 2 > width:
+                lines.append(current + ",")
+                current = part
+            else:
+                current = part if not current else current + ", " + part
+        return lines + [current]
+
+    with open(OUT, "w", encoding="utf-8") as f:
+        f.write("// GENERATED by Tools/tokenizer/make_bert_tables.py from HF tokenizers %s. Do not edit.\n"
+                % tokenizers.__version__)
+        f.write("// Maps are `HEX:HEX,HEX` separated by `;` (read by UnicodeData.ScalarMap; an empty right side\n"
+                "// deletes); ranges are sorted and disjoint.\n\n")
+        f.write("enum BertUnicodeTables {\n")
+        f.write("    /// clean_text deletes these (NUL, U+FFFD, control / format / unassigned / private use).\n")
+        f.write("    static let removedRanges: [ClosedRange<UInt32>] = %s\n\n" % range_literal(removed))
+        f.write("    /// clean_text turns these into \" \".\n")
+        f.write("    static let spaceRanges: [ClosedRange<UInt32>] = %s\n\n" % range_literal(spaced))
+        f.write("    /// handle_chinese_chars puts a space on each side of these.\n")
+        f.write("    static let chineseRanges: [ClosedRange<UInt32>] = %s\n\n" % range_literal(padded))
+        f.write("    /// strip_accents, step 1: NFD per scalar (Hangul computed in code).\n")
+        f.write("    static let decompositionText: String =\n%s\n\n" % literal(decompositions))
+        f.write("    /// NFD's canonical ordering: the nonzero combining classes the reference knows.\n")
+        f.write("    static let combiningClassText: String =\n%s\n\n" % literal(classes))
+        f.write("    /// strip_accents, step 2: the nonspacing marks it drops.\n")
+        f.write("    static let nonspacingMarkRanges: [ClosedRange<UInt32>] = %s\n\n" % range_literal(marks))
+        f.write("    /// lowercase: the full per-scalar lower-case mapping.\n")
+        f.write("    static let lowercaseText: String =\n%s\n\n" % literal(lowercase))
+        f.write("    /// BertPreTokenizer splits on these and drops them.\n")
+        f.write("    static let whitespaceRanges: [ClosedRange<UInt32>] = %s\n\n" % range_literal(whitespace))
+        f.write("    /// BertPreTokenizer makes each of these a word of its own.\n")
+        f.write("    static let punctuationRanges: [ClosedRange<UInt32>] = %s\n" % range_literal(punctuation))
+        f.write("}\n")
+    print(f"{OUT}: removed {len(removed)}, space {len(spaced)}, chinese {len(padded)}, nfd {len(decompositions)}, marks {len(marks)}, "
+          f"classes {len(classes)}, "
+          f"lowercase {len(lowercase)}, whitespace {len(whitespace)}, punctuation {len(punctuation)}")
+
+
+if __name__ == "__main__":
+    main()
