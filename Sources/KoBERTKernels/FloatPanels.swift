@@ -1,6 +1,8 @@
 /// The right-hand matrix of an fp32 product, repacked for the tiled kernels:
 /// columns in panels of `width` (16); inside a panel, k-major: panel p holds B[kk][16p + j] at
 /// `p * k * 16 + kk * 16 + j`. Columns past `n` are zero so kernels never branch on the edge.
+// @unchecked: only `let`s; `storage` is written by `pack` before the panels are shared (FloatLinear.init,
+// or a local in sgemm) and only read afterwards.
 final class FloatPanels: @unchecked Sendable {
     static let width = 16
     let k: Int

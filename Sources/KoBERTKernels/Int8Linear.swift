@@ -3,6 +3,8 @@
 /// once into the layout of the active kernel family (Int8Panels). Activations: quantized per row (per token)
 /// on every call into one scratch buffer; exact int32 sums; dequantization fused into the tile store, bias
 /// and activation per finished panel. Threads: rows are quantized in parallel, then output columns are split.
+// @unchecked: only `let`s, and its Int8Panels are read-only once built in init; each call quantizes into
+// its own scratch buffer (ScratchPool).
 public final class Int8Linear: LinearOperator, @unchecked Sendable {
     public let inFeatures: Int
     public let outFeatures: Int

@@ -5,6 +5,7 @@
 /// Pairs: sign-extended to int16, each 16-byte half is what `vpmaddwd` multiplies with a broadcast activation
 /// pair to give 8 column sums; the generic kernel reads the same bytes. Quads: what `vpdpbusd` multiplies with
 /// a broadcast quad of u8 activations.
+// @unchecked: `storage` and `columnSums128` are written only by the initialisers; afterwards everything is read-only.
 final class Int8Panels: @unchecked Sendable {
     enum Layout: Int { case pairs = 2, quads = 4 }
     static let width = 16

@@ -26,6 +26,8 @@ public struct EncoderOutput: Sendable {
 
 /// DistilBertModel / BertModel without a head: embeddings, then the transformer layers.
 /// Safe to call from several threads; each call borrows its own workspace.
+// @unchecked: weights are `let`s read by every call; `spareWorkspaces` is touched only under `lock`; `profiler` is
+// set by its one caller (kobert bench) before its forwards and never by kobertd.
 public final class Encoder: @unchecked Sendable {
     public let config: ModelConfig
     let embeddings: Embeddings

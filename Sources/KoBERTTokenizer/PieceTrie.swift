@@ -1,6 +1,7 @@
 /// A byte trie over vocabulary pieces, laid out as a double array: the child of `node` on byte `b`
 /// is `base[node] + b` when `check` there equals `node`. Two array reads per input byte keep the
 /// Viterbi and BPE inner loops free of hashing and of String.
+// @unchecked: the three buffers are filled by init and only read afterwards.
 final class PieceTrie: @unchecked Sendable {
     // Raw buffers (owned, freed in deinit): the lookups run once per input byte per candidate piece.
     private let base: UnsafeMutableBufferPointer<Int32>
