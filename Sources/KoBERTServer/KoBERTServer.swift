@@ -297,6 +297,7 @@ final class RejectingHandler: ChannelInboundHandler {
 }
 
 /// Hands out distinct connection ids (the engine's round-robin tells connections apart by them).
+// @unchecked: `last` only under `lock`.
 final class ConnectionCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var last: ConnectionID = 0
@@ -304,6 +305,7 @@ final class ConnectionCounter: @unchecked Sendable {
 }
 
 /// A flag that can be claimed once, from any thread.
+// @unchecked: `claimed` only under `lock`.
 final class OnceFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var claimed = false
@@ -311,6 +313,7 @@ final class OnceFlag: @unchecked Sendable {
 }
 
 /// Resumes a continuation exactly once with the first value offered, before or after `set`.
+// @unchecked: `continuation` and `result` only under `lock`; the continuation is resumed outside it, once.
 final class OnceContinuation: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<Bool, Never>?

@@ -5,6 +5,7 @@ import KoBERTProtocol
 /// `kobertd --backend test`. Its "model file" is JSON:
 /// `{"task": "nsmc", "version": "v1", "labels": ["negative", "positive"], "max_length": 64, "delay_ms": 0}`.
 /// Predictions are a pure function of the text (its UTF-8 byte sum), so any two servers agree.
+// @unchecked: `_batches` only under `batchLock`; everything else is a `let`.
 public final class TestBackend: InferenceBackend, @unchecked Sendable {
     public let task: String
     public let version: String

@@ -3,6 +3,7 @@ import Foundation
 /// Open connections per peer uid (SO_PEERCRED), so that one user cannot hold every slot of
 /// `max-connections` and lock the others out. Peers whose credentials cannot be read share
 /// one count.
+// @unchecked: `open` is read and written only under `lock`; `limit` is a `let`.
 final class UIDConnectionLimit: @unchecked Sendable {
     let limit: Int
     private let lock = NSLock()
