@@ -7,6 +7,7 @@ import KoBERTFormat
 
 /// An encoder with the head of one task, its label names and (for text input) the tokenizer:
 /// everything `kobert predict`, kobertd and the packed-model loader hand requests to.
+// @unchecked: only `let`s; the Encoder, heads and tokenizer it holds are safe to call from several threads.
 public final class Predictor: @unchecked Sendable {
     public let task: ModelTask
     public let encoder: Encoder
@@ -14,9 +15,9 @@ public final class Predictor: @unchecked Sendable {
     /// Class names by id: config.json's id2label, or "LABEL_i" where it has none.
     public let labels: [String]
     /// Cores the forward pass may use.
-    public var threads: Int
+    public let threads: Int
     /// Longest answer span in tokens (qa).
-    public var maxAnswerLength = 30
+    public let maxAnswerLength = 30
     let head: TaskHead
     let specialIds: Set<Int>
     let separatorId: Int
