@@ -116,7 +116,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Helpers shared by the test targets (seeded random numbers).
+        // Helpers shared by the test targets (seeded random numbers, built executables).
         .target(name: "KoBERTTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KoBERTCheckpointTests", dependencies: ["KoBERTCore", "KoBERTCheckpoint"]),
         .testTarget(name: "KoBERTKernelsTests", dependencies: ["KoBERTKernels", "KoBERTTestSupport"]),
@@ -128,9 +128,9 @@ let package = Package(
         .testTarget(name: "KoBERTProtocolTests", dependencies: ["KoBERTProtocol", "KoBERTTestSupport"]),
         .testTarget(name: "KoBERTServerTests", dependencies: [
             "KoBERTServer", "KoBERTClient", "KoBERTProtocol", "KoBERTCore", "KoBERTCheckpoint", "KoBERTModel", "KoBERTTokenizer",
-            "KoBERTRuntime", "SystemdSupport", .product(name: "Logging", package: "swift-log"),
+            "KoBERTRuntime", "SystemdSupport", "KoBERTTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ShippedModelTests", dependencies: ["KoBERTRuntime", "KoBERTModel"]),
+        .testTarget(name: "ShippedModelTests", dependencies: ["KoBERTRuntime", "KoBERTModel", "KoBERTTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

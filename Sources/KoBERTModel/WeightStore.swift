@@ -55,3 +55,18 @@ public struct FloatEmbeddingTable: EmbeddingTable {
         }
     }
 }
+
+/// A store that changes some of another store's answers (a layer view, an activation recorder, a
+/// quantization trial); whatever it does not override is answered by `base`.
+public protocol WeightStoreWrapper: WeightStore {
+    var base: any WeightStore { get }
+}
+
+extension WeightStoreWrapper {
+    public var config: ModelConfig { base.config }
+    public var source: String { base.source }
+    public func has(_ name: String) -> Bool { base.has(name) }
+    public func tensor(_ name: String) throws -> Tensor { try base.tensor(name) }
+    public func linear(_ prefix: String) throws -> any LinearOperator { try base.linear(prefix) }
+    public func embedding(_ prefix: String) throws -> any EmbeddingTable { try base.embedding(prefix) }
+}

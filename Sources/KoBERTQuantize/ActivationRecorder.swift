@@ -34,14 +34,9 @@ final class ActivationRecorder: @unchecked Sendable {
     func watching(_ base: any WeightStore) -> any WeightStore { RecordingWeights(base: base, recorder: self) }
 }
 
-private struct RecordingWeights: WeightStore {
+private struct RecordingWeights: WeightStoreWrapper {
     let base: any WeightStore
     let recorder: ActivationRecorder
-    var config: ModelConfig { base.config }
-    var source: String { base.source }
-    func has(_ name: String) -> Bool { base.has(name) }
-    func tensor(_ name: String) throws -> Tensor { try base.tensor(name) }
-    func embedding(_ prefix: String) throws -> any EmbeddingTable { try base.embedding(prefix) }
     func linear(_ prefix: String) throws -> any LinearOperator {
         RecordingLinear(inner: try base.linear(prefix), prefix: prefix, recorder: recorder)
     }

@@ -94,7 +94,7 @@ public struct Calibration {
 }
 
 /// A view of a store whose configuration stops after `depth` transformer layers.
-struct FirstLayers: WeightStore {
+struct FirstLayers: WeightStoreWrapper {
     let base: any WeightStore
     let config: ModelConfig
     init(_ base: any WeightStore, _ depth: Int) {
@@ -103,11 +103,6 @@ struct FirstLayers: WeightStore {
         config.numLayers = depth
         self.config = config
     }
-    var source: String { base.source }
-    func has(_ name: String) -> Bool { base.has(name) }
-    func tensor(_ name: String) throws -> Tensor { try base.tensor(name) }
-    func linear(_ prefix: String) throws -> any LinearOperator { try base.linear(prefix) }
-    func embedding(_ prefix: String) throws -> any EmbeddingTable { try base.embedding(prefix) }
 }
 
 func cosine(_ a: [Float], _ b: [Float]) -> Double {

@@ -82,12 +82,10 @@ final class TrialOperators {
 
 /// One trial's view: `bits` for the tensors it names, the plan's grid for the other int8 tensors,
 /// fp32 for the rest.
-struct TrialWeights: WeightStore {
+struct TrialWeights: WeightStoreWrapper {
     let operators: TrialOperators
     let bits: [String: Int]
-    var config: ModelConfig { operators.reference.config }
-    var source: String { operators.reference.source }
-    func has(_ name: String) -> Bool { operators.reference.has(name) }
+    var base: any WeightStore { operators.reference }
 
     /// Float values as PackedWeights gives them: an int8 tensor dequantized.
     func tensor(_ name: String) throws -> Tensor {

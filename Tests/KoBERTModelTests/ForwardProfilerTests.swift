@@ -80,13 +80,8 @@ final class ForwardProfilerTests: XCTestCase {
 }
 
 /// A checkpoint fixture with every Linear quantized to int8, as the packed format stores them.
-private struct Int8FixtureWeights: WeightStore {
-    let base: CheckpointWeights
-    var config: ModelConfig { base.config }
-    var source: String { base.source }
-    func has(_ name: String) -> Bool { base.has(name) }
-    func tensor(_ name: String) throws -> Tensor { try base.tensor(name) }
-    func embedding(_ prefix: String) throws -> any EmbeddingTable { try base.embedding(prefix) }
+private struct Int8FixtureWeights: WeightStoreWrapper {
+    let base: any WeightStore
 
     func linear(_ prefix: String) throws -> any LinearOperator {
         let weight = try base.tensor(prefix + ".weight")

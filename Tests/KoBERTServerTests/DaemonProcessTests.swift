@@ -5,6 +5,7 @@ import Foundation
 import KoBERTClient
 import KoBERTProtocol
 import KoBERTServer
+import KoBERTTestSupport
 import XCTest
 
 /// The built `kobertd` executable as systemd runs it: NOTIFY_SOCKET, WATCHDOG_USEC, real

@@ -5,6 +5,7 @@ import Foundation
 import KoBERTClient
 import KoBERTProtocol
 import KoBERTServer
+import KoBERTTestSupport
 import XCTest
 
 /// Bad numeric options are refused up front (daemon and client) instead of trapping later.

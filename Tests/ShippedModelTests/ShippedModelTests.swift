@@ -1,6 +1,7 @@
 import Foundation
 import KoBERTModel
 import KoBERTRuntime
+import KoBERTTestSupport
 import XCTest
 
 /// The models a fresh clone serves (models/*.kbt, else the Hugging Face folders) load and
@@ -55,13 +56,7 @@ final class ShippedModelTests: XCTestCase {
     /// `kobert predict` answers an empty line for the text "", as kobertd answers `texts: [""]`
     /// (both go through Predictor.classify), instead of an error only the offline path gave.
     func testPredictAnswersAnEmptyLineLikeTheDaemon() throws {
-        var dir = URL(fileURLWithPath: Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundlePath ?? CommandLine.arguments[0])
-        var kobert: String?
-        for _ in 0..<4 where kobert == nil {
-            dir = dir.deletingLastPathComponent()
-            let candidate = dir.appendingPathComponent("kobert").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { kobert = candidate }
-        }
+        let kobert = builtProduct("kobert")
         guard let kobert else { return XCTFail("kobert is not built next to the tests (Tools/test builds it: swift build --build-tests)") }
         let model = try XCTUnwrap(shippedPaths("nsmc").first, "no NSMC model in models/")
         let process = Process()
