@@ -53,6 +53,44 @@ extension AVX2Bridge {
         #endif
     }
 
+    static var quadTileRows: Int {
+        #if arch(x86_64)
+        return AVX2Int8Kernels.quadTileRows
+        #else
+        return 4
+        #endif
+    }
+
+    /// Largest weight magnitude the quad tile is exact for (pair sums must fit int16).
+    static var quadWeightLimit: Int {
+        #if arch(x86_64)
+        return AVX2Int8Kernels.quadWeightLimit
+        #else
+        return 63
+        #endif
+    }
+
+    static func quadTile(quads: Int, a: UnsafePointer<UInt8>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                         columnSums128: UnsafePointer<Int32>, rowScales: UnsafePointer<Float>,
+                         colScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        #if arch(x86_64)
+        AVX2Int8Kernels.quadTile(quads: quads, a: a, lda: lda, rows: rows, panel: panel, columnSums128: columnSums128,
+                                 rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
+        #else
+        Int8TileKernels.referenceQuads(quads: quads, a: a, lda: lda, rows: rows, panel: panel, columnSums128: columnSums128,
+                                       rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
+        #endif
+    }
+
+    static func offsetToUnsigned(_ q: UnsafePointer<Int16>, rows: Int, k: Int, ldq: Int,
+                                 into u: UnsafeMutablePointer<UInt8>, paddedK: Int) {
+        #if arch(x86_64)
+        AVX2Int8Kernels.offsetToUnsigned(q, rows: rows, k: k, ldq: ldq, into: u, paddedK: paddedK)
+        #else
+        Int8TileKernels.referenceOffsetToUnsigned(q, rows: rows, k: k, ldq: ldq, into: u, paddedK: paddedK)
+        #endif
+    }
+
     static func quantizeRow(_ x: UnsafePointer<Float>, _ k: Int, _ inv: UnsafePointer<Float>?, _ q: UnsafeMutablePointer<Int16>) -> Float {
         #if arch(x86_64)
         return AVX2Int8Kernels.quantizeRow(x, k, inv, q)

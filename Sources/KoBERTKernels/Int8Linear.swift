@@ -28,7 +28,9 @@ public final class Int8Linear: LinearOperator, @unchecked Sendable {
                      "Int8Linear: \(inputChannelScales!.count) input channel scales, want \(inFeatures)")
         self.outFeatures = outFeatures; self.inFeatures = inFeatures
         panels = values.withUnsafeBufferPointer {
-            Int8Panels(values: $0.baseAddress!, n: outFeatures, k: inFeatures, layout: KernelFamily.active.int8Layout)
+            let base = $0.baseAddress!
+            let layout = KernelFamily.active.int8Layout(weightMagnitude: Int8Panels.maxMagnitude(base, count: values.count))
+            return Int8Panels(values: base, n: outFeatures, k: inFeatures, layout: layout)
         }
         columnScales = scales + [Float](repeating: 0, count: panels.panelCount * Int8Panels.width - outFeatures)
         self.bias = bias
@@ -73,7 +75,8 @@ public final class Int8Linear: LinearOperator, @unchecked Sendable {
                 }
             }
             afterQuantization?()   // profiling hook; nil when serving
-            let packed = family.int8Layout == panels.layout ? panels : Int8Panels(repacking: panels, layout: family.int8Layout)
+            let layout = family.int8Layout(weightMagnitude: panels.maxMagnitude)
+            let packed = layout == panels.layout ? panels : Int8Panels(repacking: panels, layout: layout)
             columnScales.withUnsafeBufferPointer { cs in
                 withOptionalPointer(bias) { bias in
                     Int8GEMM.run(family, m: rows, a: quanta, lda: ldq, rowScales: rowScales, panels: packed,
@@ -92,17 +95,18 @@ func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -
 }
 
 /// The int8 product driver: threads split the panels; each panel runs all row tiles, then its epilogue.
-/// `a` holds int16 quanta (rows of lda ≥ k); the VNNI family first turns them into u8 quads.
+/// `a` holds int16 quanta (rows of lda ≥ k); for a weight packed in quads they first become u8 (+128).
 enum Int8GEMM {
     static func run(_ family: KernelFamily, m: Int, a: UnsafePointer<Int16>, lda: Int, rowScales: UnsafePointer<Float>,
                     panels: Int8Panels, columnScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
                     bias: UnsafePointer<Float>?, activation: FusedActivation, threads: Int) {
-        requireShape(panels.layout == family.int8Layout, "Int8GEMM: weight packed as \(panels.layout), \(family) wants \(family.int8Layout)")
+        let wanted = family.int8Layout(weightMagnitude: panels.maxMagnitude)
+        requireShape(panels.layout == wanted, "Int8GEMM: weight packed as \(panels.layout), \(family) wants \(wanted)")
         guard m > 0 else { return }
         if panels.layout == .quads {
             ScratchPool.withBuffer(bytes: m * panels.paddedK) { raw in
                 let unsigned = raw.bindMemory(to: UInt8.self, capacity: m * panels.paddedK)
-                VNNIBridge.offsetToUnsigned(a, rows: m, k: panels.k, ldq: lda, into: unsigned, paddedK: panels.paddedK)
+                family.kernels.offsetToUnsigned(a, rows: m, k: panels.k, ldq: lda, into: unsigned, paddedK: panels.paddedK)
                 products(family, m: m, a: a, lda: lda, unsigned: unsigned, rowScales: rowScales, panels: panels,
                          columnScales: columnScales, c: c, ldc: ldc, bias: bias, activation: activation, threads: threads)
             }
@@ -124,7 +128,7 @@ enum Int8GEMM {
                                  unsigned: UnsafeMutablePointer<UInt8>?, rowScales: UnsafePointer<Float>,
                                  panels: Int8Panels, columnScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                                  ldc: Int, bias: UnsafePointer<Float>?, activation: FusedActivation, threads: Int) {
-        let n = panels.n, mr = K.int8TileRows, width = Int8Panels.width
+        let n = panels.n, mr = unsigned == nil ? K.int8TileRows : K.quadTileRows, width = Int8Panels.width
         let worthwhile = max(1, (m * n * panels.k) / 1_000_000)
         panels.columnSums128.withUnsafeBufferPointer { sums in
             Parallel.run(threads: threads, maxParts: min(panels.panelCount, worthwhile)) { part, parts in
@@ -133,7 +137,7 @@ enum Int8GEMM {
                     var i0 = 0
                     while i0 < m {
                         if let unsigned {
-                            VNNIBridge.tile(quads: panels.groups, a: unsigned + i0 * panels.paddedK, lda: panels.paddedK,
+                            K.quadTile(quads: panels.groups, a: unsigned + i0 * panels.paddedK, lda: panels.paddedK,
                                             rows: min(mr, m - i0), panel: panels.panel(p), columnSums128: sums.baseAddress! + j0,
                                             rowScales: rowScales + i0, colScales: columnScales + j0,
                                             c: c + i0 * ldc + j0, ldc: ldc, cols: cols)

@@ -4,7 +4,7 @@
 ///   byte (p·groups + g)·16·group + group·j + (k mod group).
 /// Pairs: sign-extended to int16, each 16-byte half is what `vpmaddwd` multiplies with a broadcast activation
 /// pair to give 8 column sums; the generic kernel reads the same bytes. Quads: what `vpdpbusd` multiplies with
-/// a broadcast quad of u8 activations.
+/// a broadcast quad of u8 activations, or `vpmaddubsw` with one when every |w| ≤ 63 (AVX2's narrow-weight route).
 // @unchecked: `storage` and `columnSums128` are written only by the initialisers; afterwards everything is read-only.
 final class Int8Panels: @unchecked Sendable {
     enum Layout: Int { case pairs = 2, quads = 4 }
@@ -15,6 +15,8 @@ final class Int8Panels: @unchecked Sendable {
     let groups: Int
     let panelCount: Int
     let storage: UnsafeMutablePointer<Int8>
+    /// max |w| over the weight: which kernels may run it exactly (KernelSet.int8Layout(weightMagnitude:)).
+    let maxMagnitude: Int
     /// Quads only: 128 · Σ_k w[k][j] per column (padded to whole panels), to undo the +128 of u8 activations.
     private(set) var columnSums128: [Int32] = []
 
@@ -23,8 +25,8 @@ final class Int8Panels: @unchecked Sendable {
     var paddedK: Int { groups * group }
 
     /// Zeroed storage for n × k.
-    private init(layout: Layout, n: Int, k: Int) {
-        self.layout = layout; self.k = k; self.n = n
+    private init(layout: Layout, n: Int, k: Int, maxMagnitude: Int) {
+        self.layout = layout; self.k = k; self.n = n; self.maxMagnitude = maxMagnitude
         groups = (k + layout.rawValue - 1) / layout.rawValue
         panelCount = (n + Int8Panels.width - 1) / Int8Panels.width
         let count = max(1, panelCount * groups * Int8Panels.width * layout.rawValue)
@@ -35,7 +37,7 @@ final class Int8Panels: @unchecked Sendable {
     /// From PyTorch layout [n][k]. Moves whole groups (2 or 4 bytes, contiguous in a source row) at a time:
     /// this runs for every Linear at model load, so it is part of the cold-start time.
     convenience init(values: UnsafePointer<Int8>, n: Int, k: Int, layout: Layout = .pairs) {
-        self.init(layout: layout, n: n, k: k)
+        self.init(layout: layout, n: n, k: k, maxMagnitude: Int8Panels.maxMagnitude(values, count: n * k))
         let g = layout.rawValue, groupBytes = Int8Panels.width * g, whole = k / g
         for j in 0..<n {
             let source = UnsafeRawPointer(values + j * k)
@@ -52,9 +54,17 @@ final class Int8Panels: @unchecked Sendable {
 
     /// The same weight in another layout.
     convenience init(repacking other: Int8Panels, layout: Layout) {
-        self.init(layout: layout, n: other.n, k: other.k)
+        self.init(layout: layout, n: other.n, k: other.k, maxMagnitude: other.maxMagnitude)
         for j in 0..<n { for kk in 0..<k { storage[offset(kk, j)] = other.storage[other.offset(kk, j)] } }
         if layout == .quads { computeColumnSums { kk, j in other.storage[other.offset(kk, j)] } }
+    }
+
+    /// max |v| (Int8.min counts as 128): it runs over every weight at load, so a plain min/max loop, which the
+    /// compiler vectorises (Swift's SIMD types measured ~10 ns per value here).
+    static func maxMagnitude(_ values: UnsafePointer<Int8>, count: Int) -> Int {
+        var low: Int8 = 0, high: Int8 = 0
+        for i in 0..<count { low = min(low, values[i]); high = max(high, values[i]) }
+        return max(Int(high), -Int(low))
     }
 
     private func computeColumnSums(_ value: (_ kk: Int, _ j: Int) -> Int8) {

@@ -17,6 +17,27 @@ enum Int8TileKernels {
         }
     }
 
+    /// The quad layout's twin: u8 activations (quanta + 128) against 4 weight bytes per column and k-quad,
+    /// minus 128 · Σ w per column, so the int32 sum is the same Σ qa · w as above.
+    static func referenceQuads(quads: Int, a: UnsafePointer<UInt8>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                               columnSums128: UnsafePointer<Int32>, rowScales: UnsafePointer<Float>,
+                               colScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        for r in 0..<rows {
+            for j in 0..<cols {
+                var acc: Int32 = 0
+                for kk in 0..<(4 * quads) { acc += Int32(a[r * lda + kk]) * Int32(panel[(kk / 4) * 64 + 4 * j + kk % 4]) }
+                c[r * ldc + j] = Float(acc - columnSums128[j]) * (rowScales[r] * colScales[j])
+            }
+        }
+    }
+
+    static func referenceOffsetToUnsigned(_ q: UnsafePointer<Int16>, rows: Int, k: Int, ldq: Int,
+                                          into u: UnsafeMutablePointer<UInt8>, paddedK: Int) {
+        for r in 0..<rows {
+            for i in 0..<paddedK { u[r * paddedK + i] = i < k ? UInt8(truncatingIfNeeded: Int(q[r * ldq + i]) + 128) : 128 }
+        }
+    }
+
     /// 4 rows × 16 columns in Swift SIMD, written with shifts instead of SIMD type conversions (which the
     /// compiler leaves as calls): the 32 panel bytes read as 16 int16 lanes hold (odd-k << 8 | even-k) of one
     /// column each; shifts sign-extend both halves, each is multiplied by its broadcast activation (|product|

@@ -42,8 +42,8 @@ public enum KernelFamily: String, Sendable, CaseIterable {
         return families
     }()
 
-    /// How this family's int8 kernels want the weight packed.
-    var int8Layout: Int8Panels.Layout { kernels.int8Layout }
+    /// How this family's int8 kernels want a weight packed whose largest |value| is `weightMagnitude`.
+    func int8Layout(weightMagnitude: Int) -> Int8Panels.Layout { kernels.int8Layout(weightMagnitude: weightMagnitude) }
 
     public var isAvailable: Bool { KernelFamily.available.contains(self) }
 

@@ -2,8 +2,9 @@
 /// generic over a KernelSet is specialised per family and the tiles inline into its loops (calling through
 /// stored closures measured ~20 % slower at L = 64).
 protocol KernelSet {
-    /// How this family's int8 kernels want the weight packed.
-    static var int8Layout: Int8Panels.Layout { get }
+    /// How this family's int8 kernels want a weight packed whose largest |value| is `weightMagnitude`
+    /// (AVX2 runs weights of ≤ 7 bits on its faster u8 × s8 route, which is exact only for them).
+    static func int8Layout(weightMagnitude: Int) -> Int8Panels.Layout
     /// Rows of C one fp32 tile computes.
     static var floatTileRows: Int { get }
     /// C[rows × cols] (+)= alpha · A[rows × kc] · panel (FloatTileKernels).
@@ -15,6 +16,15 @@ protocol KernelSet {
     static func int8Tile(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
                          rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
                          c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int)
+    /// Rows of C one quad-layout int8 tile computes.
+    static var quadTileRows: Int { get }
+    /// Quad-layout int8 tile over u8 activations (quanta + 128), with the 128 · Σw correction and dequantization.
+    static func quadTile(quads: Int, a: UnsafePointer<UInt8>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                         columnSums128: UnsafePointer<Int32>, rowScales: UnsafePointer<Float>,
+                         colScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int)
+    /// int16 quanta → the u8 activations `quadTile` reads (quanta + 128, rows padded to paddedK with 128).
+    static func offsetToUnsigned(_ q: UnsafePointer<Int16>, rows: Int, k: Int, ldq: Int,
+                                 into u: UnsafeMutablePointer<UInt8>, paddedK: Int)
     /// Bias then activation on a finished block (FloatEpilogue).
     static func epilogue(c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
                          bias: UnsafePointer<Float>?, activation: FusedActivation)
@@ -40,9 +50,27 @@ extension KernelFamily {
     }
 }
 
+/// The quad-layout entries of the families that pack in pairs: never chosen by their layout rule, but
+/// complete, so any family can run any packed weight (the scalar oracle for the quad tiles).
+protocol ScalarQuadKernels: KernelSet {}
+
+extension ScalarQuadKernels {
+    static func int8Layout(weightMagnitude: Int) -> Int8Panels.Layout { .pairs }
+    static var quadTileRows: Int { 4 }
+    static func quadTile(quads: Int, a: UnsafePointer<UInt8>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                         columnSums128: UnsafePointer<Int32>, rowScales: UnsafePointer<Float>,
+                         colScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        Int8TileKernels.referenceQuads(quads: quads, a: a, lda: lda, rows: rows, panel: panel, columnSums128: columnSums128,
+                                       rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
+    }
+    static func offsetToUnsigned(_ q: UnsafePointer<Int16>, rows: Int, k: Int, ldq: Int,
+                                 into u: UnsafeMutablePointer<UInt8>, paddedK: Int) {
+        Int8TileKernels.referenceOffsetToUnsigned(q, rows: rows, k: k, ldq: ldq, into: u, paddedK: paddedK)
+    }
+}
+
 /// Plain scalar loops: the oracle every other family is checked against.
-enum ReferenceKernels: KernelSet {
-    static var int8Layout: Int8Panels.Layout { .pairs }
+enum ReferenceKernels: ScalarQuadKernels {
     static var floatTileRows: Int { 4 }
     @inline(__always)
     static func floatTile(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
@@ -67,8 +95,7 @@ enum ReferenceKernels: KernelSet {
 }
 
 /// Swift SIMD types: any CPU.
-enum GenericKernels: KernelSet {
-    static var int8Layout: Int8Panels.Layout { .pairs }
+enum GenericKernels: ScalarQuadKernels {
     static var floatTileRows: Int { 4 }
     @inline(__always)
     static func floatTile(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
@@ -118,15 +145,44 @@ extension AVX2FamilyKernels {
     }
 }
 
-/// AVX2 + FMA intrinsics (KoBERTKernelsAVX2).
+/// AVX2 + FMA intrinsics (KoBERTKernelsAVX2): int16 pairs through vpmaddwd, or for weights of ≤ 7 bits
+/// u8 × s8 quads through vpmaddubsw (exact there, and ~25 % faster on Zen 3).
 enum AVX2Kernels: AVX2FamilyKernels {
-    static var int8Layout: Int8Panels.Layout { .pairs }
+    static func int8Layout(weightMagnitude: Int) -> Int8Panels.Layout {
+        weightMagnitude <= AVX2Bridge.quadWeightLimit ? .quads : .pairs
+    }
     static var int8TileRows: Int { AVX2Bridge.int8TileRows }
+    static var quadTileRows: Int { AVX2Bridge.quadTileRows }
+    @inline(__always)
+    static func quadTile(quads: Int, a: UnsafePointer<UInt8>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                         columnSums128: UnsafePointer<Int32>, rowScales: UnsafePointer<Float>,
+                         colScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        AVX2Bridge.quadTile(quads: quads, a: a, lda: lda, rows: rows, panel: panel, columnSums128: columnSums128,
+                            rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
+    }
+    @inline(__always)
+    static func offsetToUnsigned(_ q: UnsafePointer<Int16>, rows: Int, k: Int, ldq: Int,
+                                 into u: UnsafeMutablePointer<UInt8>, paddedK: Int) {
+        AVX2Bridge.offsetToUnsigned(q, rows: rows, k: k, ldq: ldq, into: u, paddedK: paddedK)
+    }
 }
 
-/// AVX2's fp32 kernels and epilogue; int8 over quads in VNNIBridge.tileRows-row tiles, driven by Int8GEMM
-/// (its pair-layout `int8Tile` is AVX2's, used only for weights packed in pairs).
+/// AVX2's fp32 kernels and epilogue; every int8 weight in quads through vpdpbusd (exact for any int8),
+/// VNNIBridge.tileRows-row tiles (its pair-layout `int8Tile` is AVX2's, for weights packed in pairs).
 enum VNNIKernels: AVX2FamilyKernels {
-    static var int8Layout: Int8Panels.Layout { .quads }
-    static var int8TileRows: Int { VNNIBridge.tileRows }
+    static func int8Layout(weightMagnitude: Int) -> Int8Panels.Layout { .quads }
+    static var int8TileRows: Int { AVX2Bridge.int8TileRows }
+    static var quadTileRows: Int { VNNIBridge.tileRows }
+    @inline(__always)
+    static func quadTile(quads: Int, a: UnsafePointer<UInt8>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                         columnSums128: UnsafePointer<Int32>, rowScales: UnsafePointer<Float>,
+                         colScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        VNNIBridge.tile(quads: quads, a: a, lda: lda, rows: rows, panel: panel, columnSums128: columnSums128,
+                        rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
+    }
+    @inline(__always)
+    static func offsetToUnsigned(_ q: UnsafePointer<Int16>, rows: Int, k: Int, ldq: Int,
+                                 into u: UnsafeMutablePointer<UInt8>, paddedK: Int) {
+        VNNIBridge.offsetToUnsigned(q, rows: rows, k: k, ldq: ldq, into: u, paddedK: paddedK)
+    }
 }

@@ -27,9 +27,7 @@ enum VNNIBridge {
         #if canImport(KoBERTKernelsVNNI) && arch(x86_64)
         VNNIInt8Kernels.offsetToUnsigned(q, rows: rows, k: k, ldq: ldq, into: u, paddedK: paddedK)
         #else
-        for r in 0..<rows {
-            for i in 0..<paddedK { u[r * paddedK + i] = i < k ? UInt8(truncatingIfNeeded: Int(q[r * ldq + i]) + 128) : 128 }
-        }
+        Int8TileKernels.referenceOffsetToUnsigned(q, rows: rows, k: k, ldq: ldq, into: u, paddedK: paddedK)
         #endif
     }
 
@@ -40,14 +38,9 @@ enum VNNIBridge {
         VNNIInt8Kernels.tile(quads: quads, a: a, lda: lda, rows: rows, panel: panel, columnSums128: columnSums128,
                              rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
         #else
-        // Scalar stand-in (never selected: the family is unavailable without the module).
-        for r in 0..<rows {
-            for j in 0..<cols {
-                var acc: Int32 = 0
-                for kk in 0..<(4 * quads) { acc += Int32(a[r * lda + kk]) * Int32(panel[(kk / 4) * 64 + 4 * j + kk % 4]) }
-                c[r * ldc + j] = Float(acc - columnSums128[j]) * (rowScales[r] * colScales[j])
-            }
-        }
+        // Never selected: the family is unavailable without the module.
+        Int8TileKernels.referenceQuads(quads: quads, a: a, lda: lda, rows: rows, panel: panel, columnSums128: columnSums128,
+                                       rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
         #endif
     }
 }

@@ -6,6 +6,12 @@
 // int16 products into int32 exactly, so every family produces bit-identical int32 sums and the full
 // ±127 range of both operands is kept. On Zen 4 both routes issue two multiply µops per 32 MACs
 // (maddubs + madd-with-ones vs two madd), so the exact route costs little speed.
+//
+// On Zen 3 it does cost: vpaddd issues on three pipes, two of which also take every multiply, so
+// vpmaddwd + vpaddd reaches ~24 MACs/cycle where vpmaddubsw + vpmaddwd + vpaddd reaches ~30
+// (Tools/bench/kernels/avx2_peak.c). Weights on a grid of at most 7 bits (|w| ≤ 63, which the quantizer's
+// sensitivity pass picks wherever it keeps the fidelity budget) make vpmaddubsw exact with u8 activations
+// (2 · 255 · 63 = 32130 < 32767), so those weights take `quadTile` below; the rest keep `tile`.
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 
@@ -68,6 +74,80 @@ public enum AVX2Int8Kernels {
         if cols == 16 { _mm256_storeu_ps(row, vLo); _mm256_storeu_ps(row + 8, vHi); return }
         _mm256_maskstore_ps(row, AVX2Math.tailMask(cols), vLo)
         if cols > 8 { _mm256_maskstore_ps(row + 8, AVX2Math.tailMask(cols - 8), vHi) }
+    }
+
+    public static let quadTileRows = 4
+    /// Largest weight magnitude `quadTile` is exact for.
+    public static let quadWeightLimit = 63
+
+    /// Rows ≤ 4 of u8 activations (int8 quanta + 128, `quads`·4 bytes each, stride lda) times one panel of 16
+    /// columns packed in quads (64 bytes per k-quad: column j's quad at bytes 4j…4j+3) whose weights all lie
+    /// in −63…63. Writes C[r][j] = Float(Σ − columnSums128[j]) · (rowScales[r] · colScales[j]) for j < cols;
+    /// columnSums128 and colScales must hold 16 readable values. vpmaddubsw gives each column's two pair sums
+    /// as int16 (exact under the weight limit), vpmaddwd by ones adds them into int32. 4 × 16: 8 accumulators
+    /// (6 rows spill on 16 registers once the ones and the products need theirs).
+    @inline(never)
+    public static func quadTile(quads: Int, a: UnsafePointer<UInt8>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                                columnSums128: UnsafePointer<Int32>, rowScales: UnsafePointer<Float>,
+                                colScales: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + min(1, rows - 1) * lda)
+        let a2 = UnsafeRawPointer(a + min(2, rows - 1) * lda), a3 = UnsafeRawPointer(a + min(3, rows - 1) * lda)
+        var c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256()
+        var c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256()
+        var c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256()
+        var c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256()
+        let ones = _mm256_set1_epi16(1)
+        var w = UnsafeRawPointer(panel)
+        var off = 0
+        let end = quads * 4
+        while off < end {
+            let b0 = _mm256_loadu_si256(w.assumingMemoryBound(to: __m256i.self))
+            let b1 = _mm256_loadu_si256((w + 32).assumingMemoryBound(to: __m256i.self))
+            var x = _mm256_set1_epi32(a0.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b0), ones))
+            c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b1), ones))
+            x = _mm256_set1_epi32(a1.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b0), ones))
+            c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b1), ones))
+            x = _mm256_set1_epi32(a2.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b0), ones))
+            c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b1), ones))
+            x = _mm256_set1_epi32(a3.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b0), ones))
+            c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b1), ones))
+            w += 64
+            off += 4
+        }
+        let sums = UnsafeRawPointer(columnSums128)
+        let t0 = _mm256_loadu_si256(sums.assumingMemoryBound(to: __m256i.self))
+        let t1 = _mm256_loadu_si256((sums + 32).assumingMemoryBound(to: __m256i.self))
+        let s0 = _mm256_loadu_ps(colScales), s1 = _mm256_loadu_ps(colScales + 8)
+        store(_mm256_sub_epi32(c00, t0), _mm256_sub_epi32(c01, t1), rowScales[0], s0, s1, c, cols)
+        if rows > 1 { store(_mm256_sub_epi32(c10, t0), _mm256_sub_epi32(c11, t1), rowScales[1], s0, s1, c + ldc, cols) }
+        if rows > 2 { store(_mm256_sub_epi32(c20, t0), _mm256_sub_epi32(c21, t1), rowScales[2], s0, s1, c + 2 * ldc, cols) }
+        if rows > 3 { store(_mm256_sub_epi32(c30, t0), _mm256_sub_epi32(c31, t1), rowScales[3], s0, s1, c + 3 * ldc, cols) }
+    }
+
+    /// int16 quanta (−127…127, stride ldq) → u8 quanta + 128, `paddedK` per row (pad = 128, i.e. quantum 0):
+    /// the activations `quadTile` multiplies.
+    @inline(never)
+    public static func offsetToUnsigned(_ q: UnsafePointer<Int16>, rows: Int, k: Int, ldq: Int,
+                                        into u: UnsafeMutablePointer<UInt8>, paddedK: Int) {
+        let bias = _mm256_set1_epi16(128)
+        let order = _mm256_setr_epi32(0, 1, 4, 5, 0, 1, 4, 5)   // gathers the 16 bytes out of packus' lane split
+        for r in 0..<rows {
+            let src = q + r * ldq, dst = u + r * paddedK
+            var i = 0
+            while i + 16 <= k {
+                let v = _mm256_add_epi16(_mm256_loadu_si256(UnsafeRawPointer(src + i).assumingMemoryBound(to: __m256i.self)), bias)
+                // packus saturates to 0…255 (exact: v is 1…255) per 128-bit lane
+                let packed = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(v, v), order)
+                _mm_storeu_si128(UnsafeMutableRawPointer(dst + i).assumingMemoryBound(to: __m128i.self), _mm256_castsi256_si128(packed))
+                i += 16
+            }
+            while i < k { dst[i] = UInt8(truncatingIfNeeded: Int(src[i]) + 128); i += 1 }
+            while i < paddedK { dst[i] = 128; i += 1 }
+        }
     }
 
     /// One activation row → int16 quanta, returns its scale (see ActivationQuantizer for the rule; same float

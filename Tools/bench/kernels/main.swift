@@ -33,17 +33,38 @@ for s in shapes {
     let fl = FloatLinear(weight: w, bias: bias, outFeatures: s.n, inFeatures: s.k)
     let q = Int8Quantizer.quantizePerChannel(weight: w, outFeatures: s.n, inFeatures: s.k)
     let il = Int8Linear(values: q.values, scales: q.scales, bias: bias, outFeatures: s.n, inFeatures: s.k)
+    // A 7-bit grid (|w| ≤ 63): the AVX2 family runs it on its u8 × s8 route.
+    let q7 = Int8Quantizer.quantizePerChannel(weight: w, outFeatures: s.n, inFeatures: s.k, bits: 7)
+    let il7 = Int8Linear(values: q7.values, scales: q7.scales, bias: bias, outFeatures: s.n, inFeatures: s.k)
     for t in threadsList {
         let it = 20
         let tf = median({ x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
             fl.apply(xp.baseAddress!, rows: s.m, into: yp.baseAddress!, activation: activation, threads: t) } } }, iterations: it)
         let ti = median({ x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
             il.apply(xp.baseAddress!, rows: s.m, into: yp.baseAddress!, activation: activation, threads: t) } } }, iterations: it)
+        let ti7 = median({ x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            il7.apply(xp.baseAddress!, rows: s.m, into: yp.baseAddress!, activation: activation, threads: t) } } }, iterations: it)
         let macs = Double(s.m * s.n * s.k)
-        print(String(format: "m=%4d n=%4d k=%4d threads=%d  fp32 %.3f ms %.1f GFLOP/s   int8 %.3f ms %.1f GMAC/s",
-                     s.m, s.n, s.k, t, tf * 1e3, 2 * macs / tf / 1e9, ti * 1e3, macs / ti / 1e9))
+        print(String(format: "m=%4d n=%4d k=%4d threads=%d  fp32 %.3f ms %.1f GFLOP/s   int8 %.3f ms %.1f GMAC/s   7-bit %.3f ms %.1f GMAC/s",
+                     s.m, s.n, s.k, t, tf * 1e3, 2 * macs / tf / 1e9, ti * 1e3, macs / ti / 1e9, ti7 * 1e3, macs / ti7 / 1e9))
     }
 }
+/// Q·Kᵀ then P·V for each of 12 heads of dim 64 (Q stands in for K and V), heads split over threads as the
+/// encoder does; one seq × seq score block per head.
+func attentionProducts(seq: Int, q: UnsafePointer<Float>, scores: UnsafeMutablePointer<Float>,
+                       context: UnsafeMutablePointer<Float>, threads: Int) {
+    let heads = 12, hd = 64, dim = heads * hd
+    DispatchQueue.concurrentPerform(iterations: threads) { part in
+        for h in stride(from: part, to: heads, by: threads) {
+            let block = scores + h * seq * seq
+            Kernels.sgemm(m: seq, n: seq, k: hd, alpha: 0.125, a: q + h * hd, lda: dim, b: q + h * hd, ldb: dim,
+                          bTransposed: true, c: block, ldc: seq)
+            Kernels.sgemm(m: seq, n: hd, k: seq, a: UnsafePointer(block), lda: seq, b: q + h * hd, ldb: dim,
+                          bTransposed: false, c: context + h * hd, ldc: dim)
+        }
+    }
+}
+
 // Attention-shaped sgemm: 12 heads, seq 128, head dim 64 (scores Q·Kᵀ then P·V).
 let seq = 128, heads = 12, hd = 64, dim = heads * hd
 let qkv = (0..<(seq * dim)).map { _ in Float.random(in: -1...1, using: &rng) }
@@ -51,10 +72,7 @@ var scores = [Float](repeating: 0, count: heads * seq * seq)
 var ctx = [Float](repeating: 0, count: seq * dim)
 for t in threadsList {
     let ta = median({ qkv.withUnsafeBufferPointer { q in scores.withUnsafeMutableBufferPointer { sc in ctx.withUnsafeMutableBufferPointer { cx in
-        Kernels.sgemmBatched(batch: heads, m: seq, n: seq, k: hd, alpha: 0.125, a: q.baseAddress!, lda: dim, strideA: hd,
-                             b: q.baseAddress!, ldb: dim, strideB: hd, bTransposed: true, c: sc.baseAddress!, ldc: seq, strideC: seq * seq, threads: t)
-        Kernels.sgemmBatched(batch: heads, m: seq, n: hd, k: seq, a: UnsafePointer(sc.baseAddress!), lda: seq, strideA: seq * seq,
-                             b: q.baseAddress!, ldb: dim, strideB: hd, bTransposed: false, c: cx.baseAddress!, ldc: dim, strideC: hd, threads: t)
+        attentionProducts(seq: seq, q: q.baseAddress!, scores: sc.baseAddress!, context: cx.baseAddress!, threads: t)
     } } } }, iterations: 20)
     let flops = 2.0 * 2 * Double(heads * seq * seq * hd)
     print(String(format: "attention seq=%d heads=%d threads=%d  %.3f ms %.1f GFLOP/s", seq, heads, t, ta * 1e3, flops / ta / 1e9))
@@ -80,10 +98,7 @@ func encoderProducts(seq: Int, threads: Int, int8: Bool) -> Double {
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in sc.withUnsafeMutableBufferPointer { s in
             for _ in 0..<layers {
                 for (op, act) in ops { op.apply(xp.baseAddress!, rows: seq, into: yp.baseAddress!, activation: act, threads: threads) }
-                Kernels.sgemmBatched(batch: 12, m: seq, n: seq, k: 64, alpha: 0.125, a: xp.baseAddress!, lda: 768, strideA: 64,
-                                     b: xp.baseAddress!, ldb: 768, strideB: 64, bTransposed: true, c: s.baseAddress!, ldc: seq, strideC: seq * seq, threads: threads)
-                Kernels.sgemmBatched(batch: 12, m: seq, n: 64, k: seq, a: UnsafePointer(s.baseAddress!), lda: seq, strideA: seq * seq,
-                                     b: xp.baseAddress!, ldb: 768, strideB: 64, bTransposed: false, c: yp.baseAddress!, ldc: 768, strideC: 64, threads: threads)
+                attentionProducts(seq: seq, q: xp.baseAddress!, scores: s.baseAddress!, context: yp.baseAddress!, threads: threads)
             }
         } } }
     }, iterations: 10)
