@@ -101,6 +101,14 @@ extension AVX2Bridge {
 }
 
 extension AVX2Bridge {
+    static func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
+        #if arch(x86_64)
+        AVX2FloatKernels.softmaxRow(x, n)
+        #else
+        Softmax.generic(x, n)
+        #endif
+    }
+
     /// erf of `count` values through the AVX2 epilogue's approximation (for accuracy tests).
     static func erf(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
         #if arch(x86_64)

@@ -9,17 +9,32 @@ final class FloatPanels: @unchecked Sendable {
     let n: Int
     let panelCount: Int
     let storage: UnsafeMutablePointer<Float>
+    /// False for panels packed into a caller's scratch (Kernels.sgemm), which the caller frees.
+    private let ownsStorage: Bool
+
+    /// Floats a k × n operand takes once packed (whole panels).
+    static func floatCount(k: Int, n: Int) -> Int { max(1, (n + width - 1) / width * width * k) }
 
     init(k: Int, n: Int) {
         self.k = k; self.n = n
         panelCount = (n + FloatPanels.width - 1) / FloatPanels.width
-        let count = max(1, panelCount * FloatPanels.width * k)
+        let count = FloatPanels.floatCount(k: k, n: n)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
         storage = raw.bindMemory(to: Float.self, capacity: count)
         storage.initialize(repeating: 0, count: count)
+        ownsStorage = true
     }
 
-    deinit { storage.deallocate() }
+    /// Panels in `scratch` (≥ floatCount(k:n:) floats, any contents): `pack` writes every float the kernels
+    /// read, the zero columns past n included. Attention packs per head per call; this keeps it allocation-free.
+    init(k: Int, n: Int, scratch: UnsafeMutablePointer<Float>) {
+        self.k = k; self.n = n
+        panelCount = (n + FloatPanels.width - 1) / FloatPanels.width
+        storage = scratch
+        ownsStorage = false
+    }
+
+    deinit { if ownsStorage { storage.deallocate() } }
 
     /// Start of panel p (k × 16 floats).
     @inline(__always) func panel(_ p: Int) -> UnsafeMutablePointer<Float> { storage + p * k * FloatPanels.width }
@@ -38,6 +53,7 @@ final class FloatPanels: @unchecked Sendable {
                 for kk in 0..<k { dst[kk * FloatPanels.width + j] = src[kk] }
             }
         }
+        zeroPastN()
     }
 
     /// Packs a row-major B [k][n] with leading dimension ld.
@@ -50,5 +66,14 @@ final class FloatPanels: @unchecked Sendable {
                 for j in 0..<width { dst[kk * FloatPanels.width + j] = src[j] }
             }
         }
+        zeroPastN()
+    }
+
+    /// The last panel's columns past n, which scratch storage does not start zeroed.
+    private func zeroPastN() {
+        let used = n - (panelCount - 1) * FloatPanels.width
+        guard panelCount > 0, used < FloatPanels.width else { return }
+        let dst = panel(panelCount - 1)
+        for kk in 0..<k { for j in used..<FloatPanels.width { dst[kk * FloatPanels.width + j] = 0 } }
     }
 }

@@ -28,6 +28,8 @@ protocol KernelSet {
     /// Bias then activation on a finished block (FloatEpilogue).
     static func epilogue(c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
                          bias: UnsafePointer<Float>?, activation: FusedActivation)
+    /// In-place softmax of one row (Softmax).
+    static func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ n: Int)
     /// One row of dynamic activation quantization; returns the row's scale (ActivationQuantizer).
     static func quantizeRow(_ x: UnsafePointer<Float>, _ k: Int, _ inverseScales: UnsafePointer<Float>?,
                             _ q: UnsafeMutablePointer<Int16>) -> Float
@@ -92,6 +94,8 @@ enum ReferenceKernels: ScalarQuadKernels {
     static func quantizeRow(_ x: UnsafePointer<Float>, _ k: Int, _ inv: UnsafePointer<Float>?, _ q: UnsafeMutablePointer<Int16>) -> Float {
         ActivationQuantizer.reference(x, k, inv, q)
     }
+    @inline(__always)
+    static func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ n: Int) { Softmax.reference(x, n) }
 }
 
 /// Swift SIMD types: any CPU.
@@ -117,6 +121,8 @@ enum GenericKernels: ScalarQuadKernels {
     static func quantizeRow(_ x: UnsafePointer<Float>, _ k: Int, _ inv: UnsafePointer<Float>?, _ q: UnsafeMutablePointer<Int16>) -> Float {
         ActivationQuantizer.generic(x, k, inv, q)
     }
+    @inline(__always)
+    static func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ n: Int) { Softmax.generic(x, n) }
 }
 
 /// The AVX2 fp32 tile, epilogue and row quantizer, shared by the two x86 intrinsics families.
@@ -143,6 +149,8 @@ extension AVX2FamilyKernels {
     static func quantizeRow(_ x: UnsafePointer<Float>, _ k: Int, _ inv: UnsafePointer<Float>?, _ q: UnsafeMutablePointer<Int16>) -> Float {
         AVX2Bridge.quantizeRow(x, k, inv, q)
     }
+    @inline(__always)
+    static func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ n: Int) { AVX2Bridge.softmaxRow(x, n) }
 }
 
 /// AVX2 + FMA intrinsics (KoBERTKernelsAVX2): int16 pairs through vpmaddwd, or for weights of ≤ 7 bits

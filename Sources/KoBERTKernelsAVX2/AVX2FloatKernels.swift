@@ -95,6 +95,52 @@ public enum AVX2FloatKernels {
 }
 
 extension AVX2FloatKernels {
+    /// In-place softmax of n ≥ 1 floats: max, exp(x − max) with AVX2Math.exp and its sum, scale by 1 / sum.
+    /// The tail runs masked (lanes past n load 0 and are kept out of the max and the sum).
+    @inline(never)
+    public static func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
+        let whole = n & ~7, tail = n - whole, mask = AVX2Math.tailMask(tail)
+        let negativeInfinity = _mm256_set1_ps(-.infinity)
+        var maxVec = negativeInfinity
+        var i = 0
+        while i < whole { maxVec = _mm256_max_ps(maxVec, _mm256_loadu_ps(x + i)); i += 8 }
+        if tail > 0 { maxVec = _mm256_max_ps(maxVec, _mm256_blendv_ps(negativeInfinity, _mm256_maskload_ps(x + whole, mask), _mm256_castsi256_ps(mask))) }
+        let shift = _mm256_set1_ps(horizontalMax(maxVec))
+        var sumVec = _mm256_setzero_ps()
+        i = 0
+        while i < whole {
+            let e = AVX2Math.exp(_mm256_sub_ps(_mm256_loadu_ps(x + i), shift))
+            _mm256_storeu_ps(x + i, e); sumVec = _mm256_add_ps(sumVec, e); i += 8
+        }
+        if tail > 0 {
+            let e = _mm256_and_ps(AVX2Math.exp(_mm256_sub_ps(_mm256_maskload_ps(x + whole, mask), shift)), _mm256_castsi256_ps(mask))
+            _mm256_maskstore_ps(x + whole, mask, e); sumVec = _mm256_add_ps(sumVec, e)
+        }
+        let inverse = _mm256_set1_ps(1 / horizontalSum(sumVec))
+        i = 0
+        while i < whole { _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inverse)); i += 8 }
+        if tail > 0 { _mm256_maskstore_ps(x + whole, mask, _mm256_mul_ps(_mm256_maskload_ps(x + whole, mask), inverse)) }
+    }
+
+    @inline(__always)
+    static func lanes(_ v: __m256) -> (Float, Float, Float, Float, Float, Float, Float, Float) {
+        var out = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
+        withUnsafeMutableBytes(of: &out) { _mm256_storeu_ps($0.baseAddress!.assumingMemoryBound(to: Float.self), v) }
+        return out
+    }
+
+    @inline(__always)
+    static func horizontalMax(_ v: __m256) -> Float {
+        let l = lanes(v)
+        return max(max(max(l.0, l.1), max(l.2, l.3)), max(max(l.4, l.5), max(l.6, l.7)))
+    }
+
+    @inline(__always)
+    static func horizontalSum(_ v: __m256) -> Float {
+        let l = lanes(v)
+        return ((l.0 + l.4) + (l.2 + l.6)) + ((l.1 + l.5) + (l.3 + l.7))
+    }
+
     /// erf of `count` values with the epilogue's approximation; exposed for accuracy tests.
     @inline(never)
     public static func erf(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {

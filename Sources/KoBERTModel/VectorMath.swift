@@ -20,26 +20,9 @@ import KoBERTKernels
     while i < n { y[i] += alpha * x[i]; i += 1 }
 }
 
-/// In-place softmax over n floats.
-func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
-    var maxVector = SIMD8<Float>(repeating: -.infinity)
-    var i = 0
-    while i + 8 <= n { let v = loadVector(x + i); maxVector.replace(with: v, where: v .> maxVector); i += 8 }
-    var maximum = maxVector.max()
-    while i < n { maximum = max(maximum, x[i]); i += 1 }
-    let shift = SIMD8<Float>(repeating: maximum)
-    var sumVector = SIMD8<Float>()
-    i = 0
-    while i + 8 <= n {
-        let e = VectorMath.exp(loadVector(x + i) - shift)   // ≤ 0 after the max is taken off
-        storeVector(e, x + i); sumVector += e; i += 8
-    }
-    var sum = sumVector.sum()
-    while i < n { let e = expf(x[i] - maximum); x[i] = e; sum += e; i += 1 }
-    let inverse = 1 / sum
-    i = 0
-    while i + 8 <= n { storeVector(loadVector(x + i) * inverse, x + i); i += 8 }
-    while i < n { x[i] *= inverse; i += 1 }
+/// In-place softmax over n floats (the kernel family's vector exp).
+@inline(__always) func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
+    Softmax.apply(x, count: n)
 }
 
 /// Softmax of a small array, for head outputs (probabilities of a few labels).

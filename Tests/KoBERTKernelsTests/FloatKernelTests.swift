@@ -88,6 +88,26 @@ final class FloatKernelTests: XCTestCase {
         }
     }
 
+    /// Every family's softmax against a Double oracle, on tails of every length, large and tied values.
+    func testSoftmaxRowsMatchTheOracleInEveryFamily() {
+        for n in [1, 2, 7, 8, 9, 15, 16, 17, 33, 128, 131] {
+            var x = randomFloats(n, -30...30, seed: UInt64(1_700 + n))
+            if n > 3 { x[1] = x[0]; x[2] = 80; x[3] = -80 }
+            let peak = x.max()!
+            let weights = x.map { Foundation.exp(Double($0) - Double(peak)) }
+            let total = weights.reduce(0, +)
+            for family in familiesUnderTest() {
+                var y = x
+                y.withUnsafeMutableBufferPointer { Softmax.apply(family, $0.baseAddress!, count: n) }
+                for i in 0..<n {
+                    XCTAssertEqual(Double(y[i]), weights[i] / total, accuracy: 1e-6 * max(1, weights[i] / total * 10),
+                                   "\(family) n \(n) i \(i)")
+                }
+                XCTAssertEqual(Double(y.reduce(0, +)), 1, accuracy: 1e-5, "\(family) n \(n)")
+            }
+        }
+    }
+
     func testVectorErfIsWithinOneMillionthOfFoundation() {
         let xs = stride(from: Float(-8), through: 8, by: 0.001).map { $0 } + [0, -0.0, 1e-8, -1e-8, 50, -50, .infinity, -.infinity]
         var worst = 0.0
