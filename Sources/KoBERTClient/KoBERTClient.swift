@@ -9,6 +9,8 @@ import KoBERTProtocol
 /// An async client for kobertd over its Unix socket. Plain POSIX sockets and one reader thread:
 /// calls may be issued concurrently (they are pipelined on the one connection) and each
 /// awaits its own response by id.
+// @unchecked: `pending`, `nextID`, `closedError` and `lastUnaddressedError` are read and written only under
+// `stateLock`; socket writes are serialized by `writeLock`; the rest are `let`s. Continuations are resumed outside the lock.
 public final class KoBERTClient: @unchecked Sendable {
     public let socketPath: String
     private let fd: Int32

@@ -7,6 +7,7 @@ import KoBERTRuntime
 
 /// Runs the fp32 model with every Linear wrapped so it records the largest |x| of each input
 /// channel it sees: the activation statistics that outlier-aware (SmoothQuant-style) scaling needs.
+// @unchecked: `maxima` is read and written only under `lock`.
 final class ActivationRecorder: @unchecked Sendable {
     private var maxima: [String: [Float]] = [:]
     private let lock = NSLock()

@@ -11,6 +11,8 @@ import KoBERTFormat
 /// A background thread decompresses tensors in the order the encoder asks for them, a few MB
 /// ahead, while the caller's thread repacks them into the kernels' layout. Each int8 payload is
 /// handed over once and then dropped here, so the model is never held twice in memory.
+// @unchecked: `floats` is read and written only under `lock`; `file`, `entries` and `prefetcher` are `let`s of
+// Sendable types (the prefetcher guards its own state).
 public final class PackedWeights: WeightStore, @unchecked Sendable {
     public let file: PackFile
     public var config: ModelConfig { file.manifest.config }

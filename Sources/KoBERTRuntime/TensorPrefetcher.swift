@@ -7,6 +7,8 @@ import KoBERTFormat
 /// Decodes tensors on a background thread in the order the encoder will ask for them, staying at
 /// most `budget` bytes ahead of the consumer. Loading then overlaps decompression (here) with the
 /// kernels' weight repacking (the caller), without holding the whole model twice.
+// @unchecked: `ready`, `readyBytes`, `claimed`, `inFlight` and `stopped` are read and written only under `condition`;
+// `order`, `budget` and the @Sendable `decode` are `let`s.
 final class TensorPrefetcher: @unchecked Sendable {
     private let order: [PackedTensorEntry]
     private let decode: (PackedTensorEntry) throws -> PackedWeights.Payload

@@ -18,6 +18,8 @@ import SystemdSupport
 /// LengthFieldPrepender → RPCConnectionHandler. The idle handler comes first so that the read
 /// timeout counts from the last byte received, not from the last whole frame. The listener
 /// carries the quiescing helper.
+// @unchecked: `quiesce`, `state`, `serverChannel`, `boundSocket`, `stopped` and `loopShutDown` are read and written
+// only under `lock`; everything else is a `let` of a Sendable type (or the NIO group, which is thread-safe).
 public final class KoBERTServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     public let registry: ModelRegistry

@@ -4,6 +4,7 @@ import KoBERTProtocol
 /// The models being served, one per task. A reload loads the new file completely before
 /// swapping it in under the lock, so batches already running finish on the old model and a
 /// corrupt or missing file leaves the old model serving.
+// @unchecked: `entries` is read and written only under `lock`; `specs` and `loader` are `let`s of Sendable types.
 public final class ModelRegistry: @unchecked Sendable {
     public struct Entry: Sendable {
         public let spec: ModelSpec

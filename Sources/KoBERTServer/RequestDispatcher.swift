@@ -3,6 +3,7 @@ import KoBERTProtocol
 
 /// Turns a validated request into a result: inference methods go through the engine,
 /// health/info/stats are answered at once. No NIO here; `completion` may run on any thread.
+// @unchecked: `_draining` and `_listenerDescription` only under `lock`; everything else is a `let` of a Sendable type.
 public final class RequestDispatcher: @unchecked Sendable {
     public static let version = "0.1.0"
     public static let protocolVersion = 1

@@ -3,6 +3,7 @@ import KoBERTProtocol
 
 /// Counters for `stats`: requests and errors per method, latency percentiles over the last
 /// samples, batch sizes, connections, and the process's memory.
+// @unchecked: every stored `var` is read and written only under `lock`; `startedAt` is a `let`.
 public final class ServerStats: @unchecked Sendable {
     private let lock = NSLock()
     private let startedAt = Date()

@@ -52,8 +52,8 @@ func familiesUnderTest(excluding excluded: Set<KernelFamily> = []) -> [KernelFam
 /// Which kernel families the tests exercised. At the end of the run it prints the report, and when
 /// KOBERT_REQUIRE_FAMILY_COVERAGE=1 (Tools/test, whole suite) a family this CPU supports that no test
 /// ran fails the run: a kernel tier must never ship green without having executed.
+// @unchecked: `exercised` and `started` are only touched under `lock`.
 final class FamilyCoverage: NSObject, XCTestObservation, @unchecked Sendable {
-    // @unchecked: `exercised` and `started` are only touched under `lock`.
     static let shared = FamilyCoverage()
     private let lock = NSLock()
     private var exercised: Set<KernelFamily> = []

@@ -18,6 +18,7 @@ final class TempDirectory {
     }
 
     /// Paths still to delete when the test process exits.
+    // @unchecked: `paths` is read and written only under `lock`.
     final class Registry: @unchecked Sendable {
         private let lock = NSLock()
         private var paths: Set<String> = []
