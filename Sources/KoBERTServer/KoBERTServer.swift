@@ -8,6 +8,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import SystemdSupport
 
 /// The daemon: listener (bound path or systemd fd) → per-connection NIO pipeline →
@@ -299,37 +300,41 @@ final class RejectingHandler: ChannelInboundHandler {
 }
 
 /// Hands out distinct connection ids (the engine's round-robin tells connections apart by them).
-// @unchecked: `last` only under `lock`.
-final class ConnectionCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last: ConnectionID = 0
-    func next() -> ConnectionID { lock.lock(); defer { lock.unlock() }; last &+= 1; return last }
+final class ConnectionCounter: Sendable {
+    private let last = Atomic<ConnectionID>(0)
+    func next() -> ConnectionID { last.wrappingAdd(1, ordering: .relaxed).newValue }
 }
 
 /// A flag that can be claimed once, from any thread.
-// @unchecked: `claimed` only under `lock`.
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var claimed = false
-    func claim() -> Bool { lock.lock(); defer { lock.unlock() }; if claimed { return false }; claimed = true; return true }
+final class OnceFlag: Sendable {
+    private let claimed = Atomic<Bool>(false)
+    func claim() -> Bool { claimed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
 }
 
 /// Resumes a continuation exactly once with the first value offered, before or after `set`.
-// @unchecked: `continuation` and `result` only under `lock`; the continuation is resumed outside it, once.
-final class OnceContinuation: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Bool, Never>?
-    private var result: Bool?
-    func set(_ c: CheckedContinuation<Bool, Never>) {
-        lock.lock()
-        if let result { lock.unlock(); c.resume(returning: result) } else { continuation = c; lock.unlock() }
+final class OnceContinuation: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Bool, Never>?
+        var result: Bool?
     }
+    private let state = Mutex(State())
+
+    func set(_ c: CheckedContinuation<Bool, Never>) {
+        let result = state.withLock { state -> Bool? in
+            if state.result == nil { state.continuation = c }
+            return state.result
+        }
+        if let result { c.resume(returning: result) }
+    }
+
+    /// The continuation is resumed outside the lock.
     func resume(_ value: Bool) {
-        lock.lock()
-        guard result == nil else { lock.unlock(); return }
-        result = value
-        let c = continuation; continuation = nil
-        lock.unlock()
+        let c = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard state.result == nil else { return nil }
+            state.result = value
+            defer { state.continuation = nil }
+            return state.continuation
+        }
         c?.resume(returning: value)
     }
 }
