@@ -11,7 +11,7 @@ import KoBERTFormat
 // `order`, `budget` and the @Sendable `decode` are `let`s.
 final class TensorPrefetcher: @unchecked Sendable {
     private let order: [PackedTensorEntry]
-    private let decode: (PackedTensorEntry) throws -> PackedWeights.Payload
+    private let decode: @Sendable (PackedTensorEntry) throws -> PackedWeights.Payload
     private let budget: Int
     private let condition = NSCondition()
     private var ready: [String: Result<PackedWeights.Payload, Error>] = [:]
@@ -20,7 +20,7 @@ final class TensorPrefetcher: @unchecked Sendable {
     private var inFlight: String? = nil
     private var stopped = false
 
-    init(order: [PackedTensorEntry], budget: Int, decode: @escaping (PackedTensorEntry) throws -> PackedWeights.Payload) {
+    init(order: [PackedTensorEntry], budget: Int, decode: @escaping @Sendable (PackedTensorEntry) throws -> PackedWeights.Payload) {
         self.order = order; self.budget = budget; self.decode = decode
         let thread = Thread { [self] in self.work() }
         thread.stackSize = 1 << 20

@@ -19,14 +19,12 @@ final class TempDirectory: Sendable {
     }
 
     /// Paths still to delete when the test process exits.
-    // @unchecked: `paths` is read and written only under `lock`.
-    final class Registry: @unchecked Sendable {
-        private let lock = NSLock()
-        private var paths: Set<String> = []
+    final class Registry: Sendable {
+        private let paths = Mutex<Set<String>>([])
         init() { atexit { TempDirectory.registry.removeAll() } }
-        func add(_ p: String) { lock.lock(); paths.insert(p); lock.unlock() }
+        func add(_ p: String) { paths.withLock { _ = $0.insert(p) } }
         func removeAll() {
-            lock.lock(); let all = paths; paths = []; lock.unlock()
+            let all = paths.withLock { paths in defer { paths = [] }; return paths }
             for p in all { try? FileManager.default.removeItem(atPath: p) }
         }
     }
