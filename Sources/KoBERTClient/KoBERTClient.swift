@@ -98,6 +98,10 @@ public final class KoBERTClient: Sendable {
     /// client until then, so call it when done.
     public func close() { shutdown(fd, Int32(SHUT_RDWR)) }
 
+    /// The descriptor lives as long as the client (the reader thread holds it until it ends), so
+    /// `close` and `send` never touch a number the process has since reused for another file.
+    deinit { Glibc.close(fd) }
+
     // MARK: Calls
 
     /// Sends a request and waits for its response; throws the server's `RPCError` on an error response.
@@ -206,7 +210,6 @@ public final class KoBERTClient: Sendable {
             return (error, state.pending, tooLarge)
         }
         for (_, c) in waiting { c.resume(throwing: tooLarge.map { RPCError(code: $0.code, message: $0.message + " (max-frame-bytes)", data: $0.data) } ?? error) }
-        Glibc.close(fd)
     }
 
     private func deliver(_ body: [UInt8]) {
