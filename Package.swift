@@ -132,5 +132,5 @@ let package = Package(
         ]),
         .testTarget(name: "ShippedModelTests", dependencies: ["KoBERTRuntime", "KoBERTModel", "KoBERTTestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -3,8 +3,7 @@ import KoBERTCore
 
 /// The whole file, memory-mapped where the platform allows, so large checkpoints are not copied
 /// before their floats are decoded.
-// @unchecked: immutable after init (two `let`s; the mapped bytes are only read).
-final class FileBytes: @unchecked Sendable {
+final class FileBytes: Sendable {
     let name: String
     let data: Data
 

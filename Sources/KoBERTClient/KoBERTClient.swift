@@ -5,19 +5,25 @@ import Darwin
 #endif
 import Foundation
 import KoBERTProtocol
+import Synchronization
 
 /// An async client for kobertd over its Unix socket. Plain POSIX sockets and one reader thread:
 /// calls may be issued concurrently (they are pipelined on the one connection) and each
 /// awaits its own response by id.
-public final class KoBERTClient: @unchecked Sendable {
+public final class KoBERTClient: Sendable {
     public let socketPath: String
     private let fd: Int32
-    private let writeLock = NSLock()
-    private let stateLock = NSLock()
-    private var pending: [Int64: CheckedContinuation<JSONValue, Error>] = [:]
-    private var nextID: Int64 = 1
-    private var closedError: ClientError?
-    private var lastUnaddressedError: RPCError?
+    /// Held while one frame is written, so pipelined calls' frames do not interleave.
+    private let writeLock = Mutex(())
+    /// Continuations are resumed outside this lock.
+    private let state = Mutex(State())
+
+    private struct State {
+        var pending: [Int64: CheckedContinuation<JSONValue, Error>] = [:]
+        var nextID: Int64 = 1
+        var closedError: ClientError?
+        var lastUnaddressedError: RPCError?
+    }
 
     public enum ClientError: Error, CustomStringConvertible, Equatable {
         case connect(path: String, reason: String)
@@ -92,19 +98,29 @@ public final class KoBERTClient: @unchecked Sendable {
     /// client until then, so call it when done.
     public func close() { shutdown(fd, Int32(SHUT_RDWR)) }
 
+    /// The descriptor lives as long as the client (the reader thread holds it until it ends), so
+    /// `close` and `send` never touch a number the process has since reused for another file.
+    deinit { Glibc.close(fd) }
+
     // MARK: Calls
 
     /// Sends a request and waits for its response; throws the server's `RPCError` on an error response.
     public func call(_ method: String, params: JSONValue? = nil) async throws -> JSONValue {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, Error>) in
-            stateLock.lock()
-            if let closedError { stateLock.unlock(); c.resume(throwing: closedError); return }
-            let id = nextID
-            nextID += 1
-            pending[id] = c
-            stateLock.unlock()
-            let body = RPCRequest(id: .int(id), method: method, params: params).json.serialized()
-            if let error = send(Frame.encode(body)) { failAfterWrite(id: id, error: error, bytes: body.count) }
+            let registered = state.withLock { state -> Result<Int64, ClientError> in
+                if let closedError = state.closedError { return .failure(closedError) }
+                let id = state.nextID
+                state.nextID += 1
+                state.pending[id] = c
+                return .success(id)
+            }
+            switch registered {
+            case .failure(let closedError):
+                c.resume(throwing: closedError)
+            case .success(let id):
+                let body = RPCRequest(id: .int(id), method: method, params: params).json.serialized()
+                if let error = send(Frame.encode(body)) { failAfterWrite(id: id, error: error, bytes: body.count) }
+            }
         }
     }
 
@@ -143,7 +159,10 @@ public final class KoBERTClient: @unchecked Sendable {
     // MARK: I/O
 
     private func send(_ bytes: [UInt8]) -> ClientError? {
-        writeLock.lock(); defer { writeLock.unlock() }
+        writeLock.withLock { _ in write(bytes) }
+    }
+
+    private func write(_ bytes: [UInt8]) -> ClientError? {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
@@ -166,7 +185,7 @@ public final class KoBERTClient: @unchecked Sendable {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                stateLock.lock(); let waiting = !pending.isEmpty; stateLock.unlock()
+                let waiting = state.withLock { !$0.pending.isEmpty }
                 if waiting { reason = "no answer within the response timeout"; break }
                 continue
             }
@@ -179,30 +198,28 @@ public final class KoBERTClient: @unchecked Sendable {
                 reason = "\(error)"; break reading
             }
         }
-        stateLock.lock()
-        if let last = lastUnaddressedError { reason += " (last error: \(last.message))" }
-        let error = ClientError.closed(reason)
-        closedError = error
-        let waiting = pending
-        pending = [:]
-        // A request over the daemon's frame limit: the waiting calls get the daemon's own answer
-        // (-32003, naming the limit) rather than a bare "connection closed".
-        let tooLarge = lastUnaddressedError.flatMap { $0.code == RPCErrorCode.inputTooLarge.rawValue ? $0 : nil }
-        stateLock.unlock()
+        let (error, waiting, tooLarge) = state.withLock { [reason] state in
+            var reason = reason
+            if let last = state.lastUnaddressedError { reason += " (last error: \(last.message))" }
+            let error = ClientError.closed(reason)
+            state.closedError = error
+            defer { state.pending = [:] }
+            // A request over the daemon's frame limit: the waiting calls get the daemon's own answer
+            // (-32003, naming the limit) rather than a bare "connection closed".
+            let tooLarge = state.lastUnaddressedError.flatMap { $0.code == RPCErrorCode.inputTooLarge.rawValue ? $0 : nil }
+            return (error, state.pending, tooLarge)
+        }
         for (_, c) in waiting { c.resume(throwing: tooLarge.map { RPCError(code: $0.code, message: $0.message + " (max-frame-bytes)", data: $0.data) } ?? error) }
-        Glibc.close(fd)
     }
 
     private func deliver(_ body: [UInt8]) {
         guard let json = JSONValue.parse(body), let response = RPCResponse(json: json) else { return }
         guard let id = response.id.intValue else {
             // id null: an error about the connection or an unparsable frame; keep it for the close reason.
-            if case .failure(let e) = response.outcome { stateLock.lock(); lastUnaddressedError = e; stateLock.unlock() }
+            if case .failure(let e) = response.outcome { state.withLock { $0.lastUnaddressedError = e } }
             return
         }
-        stateLock.lock()
-        let c = pending.removeValue(forKey: id)
-        stateLock.unlock()
+        let c = state.withLock { $0.pending.removeValue(forKey: id) }
         switch response.outcome {
         case .success(let v): c?.resume(returning: v)
         case .failure(let e): c?.resume(throwing: e)
@@ -222,9 +239,7 @@ public final class KoBERTClient: @unchecked Sendable {
     }
 
     private func fail(id: Int64, error: Error) {
-        stateLock.lock()
-        let c = pending.removeValue(forKey: id)
-        stateLock.unlock()
+        let c = state.withLock { $0.pending.removeValue(forKey: id) }
         c?.resume(throwing: error)
     }
 }

@@ -3,8 +3,7 @@ import KoBERTCore
 
 /// An opened packed model file: header and manifest verified, blobs read on demand with `pread`
 /// (page cache, not resident memory), each checked against its CRC-32C before decompression.
-// @unchecked: immutable after init (only `let`s); blobs are read with pread, which takes no shared file offset.
-public final class PackFile: @unchecked Sendable {
+public final class PackFile: Sendable {
     public let path: String
     public let manifest: PackManifest
     public let fileSize: Int

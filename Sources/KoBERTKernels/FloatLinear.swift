@@ -1,8 +1,7 @@
 /// fp32 Linear: y = x · Wᵀ + b, W given as PyTorch stores it, [outFeatures][inFeatures] row-major.
 /// The weight is repacked once into 16-column panels (FloatPanels); `apply` runs the tiled kernels of the
 /// active kernel family, threads splitting the output columns, with bias and activation fused per panel.
-// @unchecked: only `let`s, and its FloatPanels are read-only once packed in init.
-public final class FloatLinear: LinearOperator, @unchecked Sendable {
+public final class FloatLinear: LinearOperator, Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
     let panels: FloatPanels

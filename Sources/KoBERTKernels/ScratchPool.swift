@@ -5,6 +5,7 @@ import Foundation
 /// page-faults every page again on each product; keeping a few around avoids that.
 enum ScratchPool {
     private static let lock = NSLock()
+    // Read and written only under `lock` (a Mutex cannot hand its raw pointers out as `sending`).
     nonisolated(unsafe) private static var spare: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
     private static let maxSpare = 8
 

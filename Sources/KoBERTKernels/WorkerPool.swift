@@ -10,13 +10,28 @@ public enum WorkerPool {
     public static let maxParts = 256
 
     /// Calls body(part) for part in 0..<parts concurrently; part 0 runs on the calling thread.
+    /// `body` need not be Sendable: the kernels' bodies capture raw pointers, and the region joins before
+    /// this returns (see RegionBody).
     public static func run(parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 { if parts == 1 { body(0) }; return }
-        if #available(macOS 15, *), parts <= maxParts {
-            if SpinningPool.shared.run(parts: parts, body) { return }
+        withoutActuallyEscaping(body) { body in
+            let region = RegionBody(call: body)
+            if #available(macOS 15, *), parts <= maxParts {
+                if SpinningPool.shared.run(parts: parts, region) { return }
+            }
+            DispatchQueue.concurrentPerform(iterations: parts) { region.call($0) }
         }
-        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
     }
+}
+
+/// One region's body, as the threads that run its parts see it. A struct on the caller's stack: no
+/// allocation per region.
+// @unchecked: `call` is the caller's non-escaping closure; it is called only while `WorkerPool.run` waits for
+// every part to finish (concurrentPerform returns, or the pool's `remaining` reaches 0), so what it captures
+// (the kernels' raw pointers) outlives every call, and no thread keeps it afterwards. The parts share no
+// mutable state through it: each writes only its own slice of the output (its rows or panels).
+struct RegionBody: @unchecked Sendable {
+    let call: (Int) -> Void
 }
 
 /// A region's number and part count in one word, so that a worker can never pair one region's
@@ -49,9 +64,9 @@ private final class SpinningPool: @unchecked Sendable {
     private let condition = NSCondition()
     private var sleepers = 0
     private var workers = 0
-    private var job: ((Int) -> Void)?
+    private var job: RegionBody?
 
-    func run(parts: Int, _ body: (Int) -> Void) -> Bool {
+    func run(parts: Int, _ body: RegionBody) -> Bool {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         let previous = RegionTicket(word: ticket.load(ordering: .acquiring))
@@ -62,26 +77,24 @@ private final class SpinningPool: @unchecked Sendable {
             thread.name = "kobert-worker-\(index)"
             thread.start()
         }
-        withoutActuallyEscaping(body) { body in
-            job = body
-            remaining.store(parts - 1, ordering: .relaxed)
-            condition.lock()
-            ticket.store(previous.next(parts: parts).word, ordering: .releasing)
-            if sleepers > 0 { condition.broadcast() }
-            condition.unlock()
-            body(0)
-            var spins = 0
-            while remaining.load(ordering: .acquiring) != 0 {
-                spins += 1
-                if spins & 1023 == 0 { sched_yield() }   // a worker may have been preempted
-            }
-            job = nil
+        job = body
+        remaining.store(parts - 1, ordering: .relaxed)
+        condition.lock()
+        ticket.store(previous.next(parts: parts).word, ordering: .releasing)
+        if sleepers > 0 { condition.broadcast() }
+        condition.unlock()
+        body.call(0)
+        var spins = 0
+        while remaining.load(ordering: .acquiring) != 0 {
+            spins += 1
+            if spins & 1023 == 0 { sched_yield() }   // a worker may have been preempted
         }
+        job = nil
         return true
     }
 
     @inline(never)
-    private func runPart(_ index: Int) { job?(index) }
+    private func runPart(_ index: Int) { job?.call(index) }
 
     private func work(_ index: Int, seen start: RegionTicket) {
         var seen = start

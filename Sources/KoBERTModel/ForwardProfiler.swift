@@ -5,6 +5,8 @@ import KoBERTKernels
 /// An encoder measures only when its `profiler` is set, so the serving path pays one nil test per stage
 /// boundary and nothing else. A profiler belongs to one encoder and one caller: forwards that record into
 /// the same profiler must not overlap (the bench runs them one after another; kobertd never sets one).
+// @unchecked: confined to one caller at a time (above); the encoder's worker threads write only their own
+// `workerStride`-spaced slot of `workerNanos` and the region joins before the caller reads it.
 public final class ForwardProfiler: @unchecked Sendable {
     /// The rows of the profile, in the order a forward meets them.
     public enum Stage: Int, CaseIterable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KoBERTCore
 import KoBERTKernels
 import KoBERTModel
@@ -7,14 +8,12 @@ import KoBERTRuntime
 
 /// Runs the fp32 model with every Linear wrapped so it records the largest |x| of each input
 /// channel it sees: the activation statistics that outlier-aware (SmoothQuant-style) scaling needs.
-final class ActivationRecorder: @unchecked Sendable {
-    private var maxima: [String: [Float]] = [:]
-    private let lock = NSLock()
+final class ActivationRecorder: Sendable {
+    private let maxima = Mutex<[String: [Float]]>([:])
 
     /// Per Linear prefix, max |x_k| over all calibration tokens.
     var channelMaxima: [String: [Float]] {
-        lock.lock(); defer { lock.unlock() }
-        return maxima
+        maxima.withLock { $0 }
     }
 
     func record(_ prefix: String, _ input: UnsafePointer<Float>, rows: Int, columns: Int) {
@@ -22,11 +21,12 @@ final class ActivationRecorder: @unchecked Sendable {
         for r in 0..<rows {
             for k in 0..<columns { local[k] = max(local[k], abs(input[r * columns + k])) }
         }
-        lock.lock(); defer { lock.unlock() }
-        if let seen = maxima[prefix] {
-            maxima[prefix] = zip(seen, local).map { max($0, $1) }
-        } else {
-            maxima[prefix] = local
+        maxima.withLock { maxima in
+            if let seen = maxima[prefix] {
+                maxima[prefix] = zip(seen, local).map { max($0, $1) }
+            } else {
+                maxima[prefix] = local
+            }
         }
     }
 

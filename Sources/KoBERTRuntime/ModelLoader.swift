@@ -31,7 +31,7 @@ public enum ModelLoader {
         if isDirectory.boolValue {
             let checkpoint = try Checkpoint.load(directory: path)
             let weights = CheckpointWeights(config: checkpoint.config, tensors: checkpoint.tensors, source: path)
-            let tokenizer = try fitting(try folderTokenizer(path) ?? tokenizerDirectory.flatMap { try folderTokenizer($0) },
+            let tokenizer = fitting(try folderTokenizer(path) ?? tokenizerDirectory.flatMap { try folderTokenizer($0) },
                                         checkpoint.config)
             return try Predictor(weights: weights, task: task ?? TaskInference.infer(weights),
                                  tokenizer: tokenizer, threads: threads)

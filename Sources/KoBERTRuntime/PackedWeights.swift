@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KoBERTCore
 import KoBERTKernels
 import KoBERTModel
@@ -11,7 +12,7 @@ import KoBERTFormat
 /// A background thread decompresses tensors in the order the encoder asks for them, a few MB
 /// ahead, while the caller's thread repacks them into the kernels' layout. Each int8 payload is
 /// handed over once and then dropped here, so the model is never held twice in memory.
-public final class PackedWeights: WeightStore, @unchecked Sendable {
+public final class PackedWeights: WeightStore, Sendable {
     public let file: PackFile
     public var config: ModelConfig { file.manifest.config }
     public var source: String { file.path }
@@ -24,8 +25,7 @@ public final class PackedWeights: WeightStore, @unchecked Sendable {
     /// How far (in decompressed bytes) decoding may run ahead of the encoder.
     static let prefetchBudget = 3 << 20
 
-    private var floats: [String: [Float]] = [:]
-    private let lock = NSLock()
+    private let floats = Mutex<[String: [Float]]>([:])
     private let entries: [String: PackedTensorEntry]
     private let prefetcher: TensorPrefetcher?
 
@@ -128,14 +128,12 @@ public final class PackedWeights: WeightStore, @unchecked Sendable {
     /// The decoded payload. Float tensors are kept (biases are asked for more than once);
     /// int8 ones are handed over and forgotten (decoded again if asked twice).
     private func payload(_ name: String, keep: Bool) throws -> Payload {
-        lock.lock()
-        let cached = floats[name]
-        lock.unlock()
+        let cached = floats.withLock { $0[name] }
         if let cached { return .float(cached) }
         let entry = entries[name]!
         let decoded = try prefetcher?.take(entry) ?? Self.decode(entry, from: file)
         if case .float(let values) = decoded, keep {
-            lock.lock(); floats[name] = values; lock.unlock()
+            floats.withLock { $0[name] = values }
         }
         return decoded
     }

@@ -7,8 +7,7 @@ import KoBERTFormat
 
 /// An encoder with the head of one task, its label names and (for text input) the tokenizer:
 /// everything `kobert predict`, kobertd and the packed-model loader hand requests to.
-// @unchecked: only `let`s; the Encoder, heads and tokenizer it holds are safe to call from several threads.
-public final class Predictor: @unchecked Sendable {
+public final class Predictor: Sendable {
     public let task: ModelTask
     public let encoder: Encoder
     public let tokenizer: KoBertTokenizer?

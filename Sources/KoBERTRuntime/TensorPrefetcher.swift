@@ -7,9 +7,11 @@ import KoBERTFormat
 /// Decodes tensors on a background thread in the order the encoder will ask for them, staying at
 /// most `budget` bytes ahead of the consumer. Loading then overlaps decompression (here) with the
 /// kernels' weight repacking (the caller), without holding the whole model twice.
+// @unchecked: `ready`, `readyBytes`, `claimed`, `inFlight` and `stopped` are read and written only under `condition`;
+// `order`, `budget` and the @Sendable `decode` are `let`s.
 final class TensorPrefetcher: @unchecked Sendable {
     private let order: [PackedTensorEntry]
-    private let decode: (PackedTensorEntry) throws -> PackedWeights.Payload
+    private let decode: @Sendable (PackedTensorEntry) throws -> PackedWeights.Payload
     private let budget: Int
     private let condition = NSCondition()
     private var ready: [String: Result<PackedWeights.Payload, Error>] = [:]
@@ -18,7 +20,7 @@ final class TensorPrefetcher: @unchecked Sendable {
     private var inFlight: String? = nil
     private var stopped = false
 
-    init(order: [PackedTensorEntry], budget: Int, decode: @escaping (PackedTensorEntry) throws -> PackedWeights.Payload) {
+    init(order: [PackedTensorEntry], budget: Int, decode: @escaping @Sendable (PackedTensorEntry) throws -> PackedWeights.Payload) {
         self.order = order; self.budget = budget; self.decode = decode
         let thread = Thread { [self] in self.work() }
         thread.stackSize = 1 << 20

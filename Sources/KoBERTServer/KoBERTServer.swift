@@ -8,6 +8,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import SystemdSupport
 
 /// The daemon: listener (bound path or systemd fd) → per-connection NIO pipeline →
@@ -18,7 +19,7 @@ import SystemdSupport
 /// LengthFieldPrepender → RPCConnectionHandler. The idle handler comes first so that the read
 /// timeout counts from the last byte received, not from the last whole frame. The listener
 /// carries the quiescing helper.
-public final class KoBERTServer: @unchecked Sendable {
+public final class KoBERTServer: Sendable {
     public let configuration: ServerConfiguration
     public let registry: ModelRegistry
     public let stats = ServerStats()
@@ -26,19 +27,21 @@ public final class KoBERTServer: @unchecked Sendable {
     let engine: InferenceEngine
     let dispatcher: RequestDispatcher
     private let group: MultiThreadedEventLoopGroup
-    /// Made just before binding; dropped (never left unfulfilled) when binding fails.
-    private var quiesce: ServerQuiescingHelper?
     private let logger: Logger
-    private let lock = NSLock()
-    private var state = State.idle
-    private var serverChannel: Channel?
-    private var boundSocket: (path: String, inode: ino_t)?
-    private var stopped: [CheckedContinuation<Void, Never>] = []
-    /// Set (under `lock`) just before the event loop group shuts down: nothing may be
-    /// scheduled on it afterwards.
-    private var loopShutDown = false
+    private let guarded = Mutex(Guarded())
 
     enum State { case idle, running, draining, stopped }
+
+    private struct Guarded {
+        var state = State.idle
+        /// Made just before binding; dropped (never left unfulfilled) when binding fails.
+        var quiesce: ServerQuiescingHelper?
+        var serverChannel: Channel?
+        var boundSocket: (path: String, inode: ino_t)?
+        var stopped: [CheckedContinuation<Void, Never>] = []
+        /// Set just before the event loop group shuts down: nothing may be scheduled on it afterwards.
+        var loopShutDown = false
+    }
 
     public init(configuration: ServerConfiguration, registry: ModelRegistry,
                 notifier: SDNotifier = SDNotifier(socketPath: nil), logger: Logger = Logger(label: "kobertd")) {
@@ -52,24 +55,24 @@ public final class KoBERTServer: @unchecked Sendable {
     }
 
     /// The socket path served, when we bound one (nil for an inherited fd).
-    public var socketPath: String? { lock.withLock { boundSocket?.path } }
+    public var socketPath: String? { guarded.withLock { $0.boundSocket?.path } }
 
     /// Binds or adopts the listener and starts the inference threads. Models must be loaded.
     public func start() async throws {
-        let fresh = lock.withLock { () -> Bool in
-            guard state == .idle else { return false }
-            state = .running
+        let fresh = guarded.withLock { g -> Bool in
+            guard g.state == .idle else { return false }
+            g.state = .running
             return true
         }
         guard fresh else { throw SocketListener.BindError(description: "server already started") }
         engine.start()
         do {
             let channel = try await bind()
-            lock.withLock { serverChannel = channel }
+            guarded.withLock { $0.serverChannel = channel }
         } catch {
             await engine.stop()
             await shutdownEventLoop()
-            lock.withLock { state = .stopped }
+            guarded.withLock { $0.state = .stopped }
             throw error
         }
     }
@@ -85,7 +88,7 @@ public final class KoBERTServer: @unchecked Sendable {
                                                            idleTimeoutSeconds: config.idleTimeoutSeconds)
         let connectionIDs = ConnectionCounter()
         let quiesce = ServerQuiescingHelper(group: group)
-        lock.withLock { self.quiesce = quiesce }
+        guarded.withLock { $0.quiesce = quiesce }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 128)
             .serverChannelInitializer { channel in
@@ -141,7 +144,7 @@ public final class KoBERTServer: @unchecked Sendable {
         let channel = try bound.get()
         do {
             let inode = try SocketListener.secure(path: path, mode: config.socketMode, group: config.socketGroup)
-            lock.withLock { boundSocket = (path, inode) }
+            guarded.withLock { $0.boundSocket = (path, inode) }
         } catch {
             try? await channel.close()
             throw error
@@ -153,9 +156,9 @@ public final class KoBERTServer: @unchecked Sendable {
     /// Graceful stop: refuse new connections, answer every request already read (later ones get
     /// `shuttingDown`), close each connection once it is quiet, drain the engine, unlink our socket.
     public func shutdown() async {
-        let previous = lock.withLock { () -> State in
-            let s = state
-            if s == .idle { state = .stopped } else if s == .running { state = .draining }
+        let previous = guarded.withLock { g -> State in
+            let s = g.state
+            if s == .idle { g.state = .stopped } else if s == .running { g.state = .draining }
             return s
         }
         switch previous {
@@ -165,9 +168,9 @@ public final class KoBERTServer: @unchecked Sendable {
             return
         case .draining, .stopped:
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let done = lock.withLock { () -> Bool in
-                    if state == .stopped { return true }
-                    stopped.append(c); return false
+                let done = guarded.withLock { g -> Bool in
+                    if g.state == .stopped { return true }
+                    g.stopped.append(c); return false
                 }
                 if done { c.resume() }
             }
@@ -178,13 +181,13 @@ public final class KoBERTServer: @unchecked Sendable {
         logger.info("draining: no new connections, answering in-flight requests")
         await drainConnections()
         await engine.stop()
-        let socket = lock.withLock { boundSocket }
+        let socket = guarded.withLock { $0.boundSocket }
         if let socket { SocketListener.remove(path: socket.path, inode: socket.inode) }
         await shutdownEventLoop()
-        let waiters = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
-            state = .stopped
-            defer { stopped = [] }
-            return stopped
+        let waiters = guarded.withLock { g -> [CheckedContinuation<Void, Never>] in
+            g.state = .stopped
+            defer { g.stopped = [] }
+            return g.stopped
         }
         waiters.forEach { $0.resume() }
         logger.info("stopped", metadata: ["requests": "\(stats.snapshot(queueDepth: 0)["requests_total"]?.intValue ?? 0)"])
@@ -199,15 +202,15 @@ public final class KoBERTServer: @unchecked Sendable {
     /// tasks on an EventLoop that has already shut down" at exit.
     private func shutdownEventLoop() async {
         releaseQuiescingHelper()
-        lock.withLock { loopShutDown = true }
+        guarded.withLock { $0.loopShutDown = true }
         try? await group.shutdownGracefully()
     }
 
-    /// Drops our reference to the quiescing helper outside `lock` (its deinit calls into the loop).
+    /// Drops our reference to the quiescing helper outside the lock (its deinit calls into the loop).
     private func releaseQuiescingHelper() {
-        let helper = lock.withLock { () -> ServerQuiescingHelper? in
-            defer { quiesce = nil }
-            return quiesce
+        let helper = guarded.withLock { g -> ServerQuiescingHelper? in
+            defer { g.quiesce = nil }
+            return g.quiesce
         }
         _ = helper
     }
@@ -215,7 +218,7 @@ public final class KoBERTServer: @unchecked Sendable {
     /// Waits for every connection to close after its in-flight replies, at most the drain timeout.
     private func drainConnections() async {
         let loop = group.next()
-        guard let quiesce = lock.withLock({ self.quiesce }) else { return }
+        guard let quiesce = guarded.withLock({ $0.quiesce }) else { return }
         let allClosed = loop.makePromise(of: Void.self)
         quiesce.initiateShutdown(promise: allClosed)
         let done = loop.makePromise(of: Bool.self)
@@ -256,8 +259,8 @@ public final class KoBERTServer: @unchecked Sendable {
             // Once the loop is shut down on purpose (we are stopping) there is nothing to probe,
             // and scheduling on it would be an error; the check and `execute` share the lock
             // `shutdownEventLoop` takes before shutting the group down.
-            let probed = lock.withLock { () -> Bool in
-                if loopShutDown { return false }
+            let probed = guarded.withLock { g -> Bool in
+                if g.loopShutDown { return false }
                 group.next().execute { answer.resume(true) }
                 return true
             }
@@ -297,37 +300,41 @@ final class RejectingHandler: ChannelInboundHandler {
 }
 
 /// Hands out distinct connection ids (the engine's round-robin tells connections apart by them).
-// @unchecked: `last` only under `lock`.
-final class ConnectionCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last: ConnectionID = 0
-    func next() -> ConnectionID { lock.lock(); defer { lock.unlock() }; last &+= 1; return last }
+final class ConnectionCounter: Sendable {
+    private let last = Atomic<ConnectionID>(0)
+    func next() -> ConnectionID { last.wrappingAdd(1, ordering: .relaxed).newValue }
 }
 
 /// A flag that can be claimed once, from any thread.
-// @unchecked: `claimed` only under `lock`.
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var claimed = false
-    func claim() -> Bool { lock.lock(); defer { lock.unlock() }; if claimed { return false }; claimed = true; return true }
+final class OnceFlag: Sendable {
+    private let claimed = Atomic<Bool>(false)
+    func claim() -> Bool { claimed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
 }
 
 /// Resumes a continuation exactly once with the first value offered, before or after `set`.
-// @unchecked: `continuation` and `result` only under `lock`; the continuation is resumed outside it, once.
-final class OnceContinuation: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Bool, Never>?
-    private var result: Bool?
-    func set(_ c: CheckedContinuation<Bool, Never>) {
-        lock.lock()
-        if let result { lock.unlock(); c.resume(returning: result) } else { continuation = c; lock.unlock() }
+final class OnceContinuation: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Bool, Never>?
+        var result: Bool?
     }
+    private let state = Mutex(State())
+
+    func set(_ c: CheckedContinuation<Bool, Never>) {
+        let result = state.withLock { state -> Bool? in
+            if state.result == nil { state.continuation = c }
+            return state.result
+        }
+        if let result { c.resume(returning: result) }
+    }
+
+    /// The continuation is resumed outside the lock.
     func resume(_ value: Bool) {
-        lock.lock()
-        guard result == nil else { lock.unlock(); return }
-        result = value
-        let c = continuation; continuation = nil
-        lock.unlock()
+        let c = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard state.result == nil else { return nil }
+            state.result = value
+            defer { state.continuation = nil }
+            return state.continuation
+        }
         c?.resume(returning: value)
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
+import Synchronization
 import KoBERTProtocol
 
 /// The models being served, one per task. A reload loads the new file completely before
 /// swapping it in under the lock, so batches already running finish on the old model and a
 /// corrupt or missing file leaves the old model serving.
-public final class ModelRegistry: @unchecked Sendable {
+public final class ModelRegistry: Sendable {
     public struct Entry: Sendable {
         public let spec: ModelSpec
         public let backend: any InferenceBackend
@@ -18,8 +19,7 @@ public final class ModelRegistry: @unchecked Sendable {
         public var description: String { error.map { "\(spec): kept the old model: \($0)" } ?? "\(spec): reloaded" }
     }
 
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
+    private let entries = Mutex<[String: Entry]>([:])
     private let specs: [ModelSpec]
     public let loader: any BackendLoader
 
@@ -33,7 +33,7 @@ public final class ModelRegistry: @unchecked Sendable {
             let backend: any InferenceBackend
             do { backend = try loader.load(task: spec.task, path: spec.path) }
             catch { throw ModelLoadError("model \(spec): \(error)") }
-            lock.lock(); entries[spec.task] = Entry(spec: spec, backend: backend, loadedAt: Date(), generation: 1); lock.unlock()
+            entries.withLock { $0[spec.task] = Entry(spec: spec, backend: backend, loadedAt: Date(), generation: 1) }
         }
     }
 
@@ -42,10 +42,10 @@ public final class ModelRegistry: @unchecked Sendable {
         specs.map { spec in
             do {
                 let backend = try loader.load(task: spec.task, path: spec.path)
-                lock.lock()
-                let generation = (entries[spec.task]?.generation ?? 0) + 1
-                entries[spec.task] = Entry(spec: spec, backend: backend, loadedAt: Date(), generation: generation)
-                lock.unlock()
+                entries.withLock { entries in
+                    let generation = (entries[spec.task]?.generation ?? 0) + 1
+                    entries[spec.task] = Entry(spec: spec, backend: backend, loadedAt: Date(), generation: generation)
+                }
                 return ReloadOutcome(spec: spec, error: nil)
             } catch {
                 return ReloadOutcome(spec: spec, error: "\(error)")
@@ -54,13 +54,11 @@ public final class ModelRegistry: @unchecked Sendable {
     }
 
     public func backend(for task: String) -> (any InferenceBackend)? {
-        lock.lock(); defer { lock.unlock() }
-        return entries[task]?.backend
+        entries.withLock { $0[task]?.backend }
     }
 
     public var loaded: [Entry] {
-        lock.lock(); defer { lock.unlock() }
-        return entries.values.sorted { $0.spec.task < $1.spec.task }
+        entries.withLock { $0.values.sorted { $0.spec.task < $1.spec.task } }
     }
 
     public var tasks: [String] { loaded.map(\.spec.task) }

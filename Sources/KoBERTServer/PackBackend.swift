@@ -8,9 +8,7 @@ import KoBERTProtocol
 /// Serves a real model: a packed .kbt file or a Hugging Face folder, opened by KoBERTRuntime's
 /// ModelLoader, answering through its Predictor. Results are reshaped into the wire
 /// shapes of PROTOCOL.md (the predictor's logits are left out to keep responses small).
-// @unchecked: only `let`s; the Predictor it holds is called concurrently by design (Encoder borrows a
-// workspace per call).
-final class PackBackend: InferenceBackend, @unchecked Sendable {
+final class PackBackend: InferenceBackend, Sendable {
     let task: String
     let predictor: Predictor
     let manifest: JSONValue

@@ -67,7 +67,8 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelActive(context: ChannelHandlerContext) {
-        PeerCredentials.of(context.channel).whenSuccess { [self] peer in
+        // On this channel's loop (its future's), so the callback may use the handler's state.
+        PeerCredentials.of(context.channel).assumeIsolated().whenSuccess { [self] peer in
             logger[metadataKey: "peer"] = "\(peer.map(\.description) ?? "unknown")"
             guard policy.allows(peer) else {
                 logger.warning("connection refused: peer not in the allow-list")
@@ -117,8 +118,10 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         let requestBytes = Frame.headerLength + frame.readableBytes
         heldBytes += requestBytes
         let loop = context.eventLoop
-        dispatcher.dispatch(request, from: connectionID) { [self] outcome in
-            loop.execute { self.finish(request, requestBytes: requestBytes, outcome) }
+        // The completion may run on any thread; the handler is reached only back on its loop.
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        dispatcher.dispatch(request, from: connectionID) { outcome in
+            loop.execute { handler.value.finish(request, requestBytes: requestBytes, outcome) }
         }
     }
 
@@ -219,7 +222,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         buffer.writeBytes(body)
         heldBytes += size
         let write = context.writeAndFlush(wrapOutboundOut(buffer))
-        write.whenComplete { [self] _ in
+        write.assumeIsolated().whenComplete { [self] _ in
             heldBytes -= size
             resumeReadingIfAllowed()
         }

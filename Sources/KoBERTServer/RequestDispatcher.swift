@@ -1,9 +1,10 @@
 import Foundation
+import Synchronization
 import KoBERTProtocol
 
 /// Turns a validated request into a result: inference methods go through the engine,
 /// health/info/stats are answered at once. No NIO here; `completion` may run on any thread.
-public final class RequestDispatcher: @unchecked Sendable {
+public final class RequestDispatcher: Sendable {
     public static let version = "0.1.0"
     public static let protocolVersion = 1
 
@@ -12,12 +13,11 @@ public final class RequestDispatcher: @unchecked Sendable {
     let engine: InferenceEngine
     let stats: ServerStats
     private let startedAt = Date()
-    private let lock = NSLock()
-    private var _draining = false
-    private var _listenerDescription: JSONValue = .null
+    private let _draining = Atomic<Bool>(false)
+    private let _listenerDescription = Mutex<JSONValue>(.null)
     var listenerDescription: JSONValue {
-        get { lock.lock(); defer { lock.unlock() }; return _listenerDescription }
-        set { lock.lock(); _listenerDescription = newValue; lock.unlock() }
+        get { _listenerDescription.withLock { $0 } }
+        set { _listenerDescription.withLock { $0 = newValue } }
     }
 
     init(configuration: ServerConfiguration, registry: ModelRegistry, engine: InferenceEngine, stats: ServerStats) {
@@ -25,8 +25,8 @@ public final class RequestDispatcher: @unchecked Sendable {
     }
 
     var draining: Bool {
-        get { lock.lock(); defer { lock.unlock() }; return _draining }
-        set { lock.lock(); _draining = newValue; lock.unlock() }
+        get { _draining.load(ordering: .acquiring) }
+        set { _draining.store(newValue, ordering: .releasing) }
     }
 
     /// `connection` names the sender for the engine's round-robin between connections.

@@ -1,21 +1,27 @@
 import Foundation
 import KoBERTProtocol
+import Synchronization
 
 /// Counters for `stats`: requests and errors per method, latency percentiles over the last
 /// samples, batch sizes, connections, and the process's memory.
-public final class ServerStats: @unchecked Sendable {
-    private let lock = NSLock()
+public final class ServerStats: Sendable {
     private let startedAt = Date()
-    private var requests: [String: Int] = [:]
-    private var errors: [Int: Int] = [:]
-    private var notifications = 0
-    private var latencies: [String: LatencyWindow] = [:]
-    private var batchSizeCounts: [Int: Int] = [:]
-    private var batches = 0
-    private var batchedItems = 0
-    private var connectionsOpen = 0
-    private var connectionsTotal = 0
-    private var connectionsRejected = 0
+    private let counters = Mutex(Counters())
+
+    private struct Counters {
+        var requests: [String: Int] = [:]
+        var errors: [Int: Int] = [:]
+        var notifications = 0
+        var latencies: [String: LatencyWindow] = [:]
+        var batchSizeCounts: [Int: Int] = [:]
+        var batches = 0
+        var batchedItems = 0
+        var connectionsOpen = 0
+        var connectionsTotal = 0
+        var connectionsRejected = 0
+        var accepted = 0
+        var inFlight = 0
+    }
 
     public init() {}
 
@@ -42,67 +48,68 @@ public final class ServerStats: @unchecked Sendable {
         }
     }
 
-    private var accepted = 0
-    private var inFlight = 0
-
     /// A request was read and handed to the dispatcher (answered later by `recordRequest`).
-    public func recordAccepted() { lock.lock(); accepted += 1; inFlight += 1; lock.unlock() }
+    public func recordAccepted() { counters.withLock { $0.accepted += 1; $0.inFlight += 1 } }
 
     public func recordRequest(method: String, latencySeconds: Double, error: RPCError?) {
-        lock.lock(); defer { lock.unlock() }
-        inFlight -= 1
-        requests[method, default: 0] += 1
-        if let error { errors[error.code, default: 0] += 1 }
-        latencies[method, default: LatencyWindow()].add(latencySeconds * 1000)
+        counters.withLock { c in
+            c.inFlight -= 1
+            c.requests[method, default: 0] += 1
+            if let error { c.errors[error.code, default: 0] += 1 }
+            c.latencies[method, default: LatencyWindow()].add(latencySeconds * 1000)
+        }
     }
 
     public func recordError(_ error: RPCError) {
-        lock.lock(); errors[error.code, default: 0] += 1; lock.unlock()
+        counters.withLock { $0.errors[error.code, default: 0] += 1 }
     }
 
-    public func recordNotification() { lock.lock(); notifications += 1; lock.unlock() }
+    public func recordNotification() { counters.withLock { $0.notifications += 1 } }
 
     public func recordBatch(size: Int) {
-        lock.lock(); defer { lock.unlock() }
-        batches += 1; batchedItems += size; batchSizeCounts[size, default: 0] += 1
+        counters.withLock { c in
+            c.batches += 1; c.batchedItems += size; c.batchSizeCounts[size, default: 0] += 1
+        }
     }
 
     /// Counts a new connection unless `limit` are already open.
     public func tryOpenConnection(limit: Int) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        guard connectionsOpen < limit else { connectionsRejected += 1; return false }
-        connectionsOpen += 1; connectionsTotal += 1
-        return true
+        counters.withLock { c in
+            guard c.connectionsOpen < limit else { c.connectionsRejected += 1; return false }
+            c.connectionsOpen += 1; c.connectionsTotal += 1
+            return true
+        }
     }
-    public func connectionClosed() { lock.lock(); connectionsOpen -= 1; lock.unlock() }
+    public func connectionClosed() { counters.withLock { $0.connectionsOpen -= 1 } }
     /// A connection refused after it was counted open (its uid holds too many); it still closes.
-    public func recordRejectedConnection() { lock.lock(); connectionsRejected += 1; lock.unlock() }
+    public func recordRejectedConnection() { counters.withLock { $0.connectionsRejected += 1 } }
 
 
     public func snapshot(queueDepth: Int) -> JSONValue {
-        lock.lock(); defer { lock.unlock() }
-        let memory = ProcessMemory.read()
-        let sizes = batchSizeCounts.keys.sorted()
-        return [
-            "uptime_seconds": .double(Date().timeIntervalSince(startedAt)),
-            "requests": .object(requests.mapValues { .int(Int64($0)) }),
-            "requests_total": .int(Int64(requests.values.reduce(0, +))),
-            "notifications": .int(Int64(notifications)),
-            "accepted_total": .int(Int64(accepted)),
-            "in_flight": .int(Int64(inFlight)),
-            "errors": .object(Dictionary(uniqueKeysWithValues: errors.map { (String($0.key), JSONValue.int(Int64($0.value))) })),
-            "latency": .object(latencies.mapValues(\.json)),
-            "queue_depth": .int(Int64(queueDepth)),
-            "batches": [
-                "count": .int(Int64(batches)),
-                "mean_size": .double(batches == 0 ? 0 : Double(batchedItems) / Double(batches)),
-                "max_size": .int(Int64(sizes.last ?? 0)),
-                "sizes": .object(Dictionary(uniqueKeysWithValues: sizes.map { (String($0), JSONValue.int(Int64(batchSizeCounts[$0]!))) })),
-            ],
-            "connections": ["open": .int(Int64(connectionsOpen)), "total": .int(Int64(connectionsTotal)),
-                            "rejected": .int(Int64(connectionsRejected))],
-            "memory": ["rss_bytes": .int(Int64(memory.rss)), "peak_rss_bytes": .int(Int64(memory.peak))],
-        ]
+        counters.withLock { c in
+            let memory = ProcessMemory.read()
+            let sizes = c.batchSizeCounts.keys.sorted()
+            return [
+                "uptime_seconds": .double(Date().timeIntervalSince(startedAt)),
+                "requests": .object(c.requests.mapValues { .int(Int64($0)) }),
+                "requests_total": .int(Int64(c.requests.values.reduce(0, +))),
+                "notifications": .int(Int64(c.notifications)),
+                "accepted_total": .int(Int64(c.accepted)),
+                "in_flight": .int(Int64(c.inFlight)),
+                "errors": .object(Dictionary(uniqueKeysWithValues: c.errors.map { (String($0.key), JSONValue.int(Int64($0.value))) })),
+                "latency": .object(c.latencies.mapValues(\.json)),
+                "queue_depth": .int(Int64(queueDepth)),
+                "batches": [
+                    "count": .int(Int64(c.batches)),
+                    "mean_size": .double(c.batches == 0 ? 0 : Double(c.batchedItems) / Double(c.batches)),
+                    "max_size": .int(Int64(sizes.last ?? 0)),
+                    "sizes": .object(Dictionary(uniqueKeysWithValues: sizes.map { (String($0), JSONValue.int(Int64(c.batchSizeCounts[$0]!))) })),
+                ],
+                "connections": ["open": .int(Int64(c.connectionsOpen)), "total": .int(Int64(c.connectionsTotal)),
+                                "rejected": .int(Int64(c.connectionsRejected))],
+                "memory": ["rss_bytes": .int(Int64(memory.rss)), "peak_rss_bytes": .int(Int64(memory.peak))],
+            ]
+        }
     }
 }
 

@@ -1,19 +1,18 @@
 import Foundation
+import Synchronization
 import KoBERTProtocol
 
 /// A deterministic stand-in model for tests and protocol work, selected only by
 /// `kobertd --backend test`. Its "model file" is JSON:
 /// `{"task": "nsmc", "version": "v1", "labels": ["negative", "positive"], "max_length": 64, "delay_ms": 0}`.
 /// Predictions are a pure function of the text (its UTF-8 byte sum), so any two servers agree.
-// @unchecked: `_batches` only under `batchLock`; everything else is a `let`.
-public final class TestBackend: InferenceBackend, @unchecked Sendable {
+public final class TestBackend: InferenceBackend, Sendable {
     public let task: String
     public let version: String
     public let labels: [String]
     public let maxLength: Int
     public let delayMilliseconds: Int
-    private let batchLock = NSLock()
-    private var _batches: [[InferenceItem]] = []
+    private let recorded = Mutex<[[InferenceItem]]>([])
 
     public init(task: String, version: String, labels: [String], maxLength: Int = 64, delayMilliseconds: Int = 0) {
         self.task = task; self.version = version; self.labels = labels
@@ -23,7 +22,7 @@ public final class TestBackend: InferenceBackend, @unchecked Sendable {
     /// Batch sizes seen, so tests can check that micro-batching grouped requests.
     public var batchSizes: [Int] { batches.map(\.count) }
     /// The items of each batch, in the order the batches ran (tests check the serving order).
-    public var batches: [[InferenceItem]] { batchLock.lock(); defer { batchLock.unlock() }; return _batches }
+    public var batches: [[InferenceItem]] { recorded.withLock { $0 } }
 
     public var manifest: JSONValue {
         ["backend": "test", "task": .string(task), "version": .string(version),
@@ -31,7 +30,7 @@ public final class TestBackend: InferenceBackend, @unchecked Sendable {
     }
 
     public func predict(_ items: [InferenceItem]) -> [ItemResult] {
-        batchLock.lock(); _batches.append(items); batchLock.unlock()
+        recorded.withLock { $0.append(items) }
         if delayMilliseconds > 0 { usleep(useconds_t(delayMilliseconds * 1000)) }
         return items.map { item in
             switch (task, item) {

@@ -4,8 +4,7 @@ import Foundation
 /// (on transformers' PreTrainedTokenizer): special tokens split out of the raw text → preprocess_text
 /// → SentencePiece → the digit-comma rule → ids from vocab.txt. Every piece carries the span of the
 /// original text it came from. Immutable after init, so one instance serves many threads.
-// @unchecked: immutable after init (only `let`s; its SentencePieceProcessor is immutable too).
-public final class KoBertTokenizer: @unchecked Sendable {
+public final class KoBertTokenizer: Sendable {
     public static let modelFileName = "tokenizer_78b3253a26.model"
     public static let vocabFileName = "vocab.txt"
     public static let specialTokens = (unknown: "[UNK]", separator: "[SEP]", padding: "[PAD]", classifier: "[CLS]", mask: "[MASK]")

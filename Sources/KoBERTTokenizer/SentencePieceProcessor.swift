@@ -1,7 +1,6 @@
 /// A loaded SentencePiece model: normalizer → unigram or BPE segmentation → runs of unknown pieces
 /// merged into one (as SentencePieceProcessor::Encode reports them).
-// @unchecked: immutable after init (only `let`s over immutable values and a read-only PieceTrie).
-public final class SentencePieceProcessor: @unchecked Sendable {
+public final class SentencePieceProcessor: Sendable {
     public let model: SentencePieceModel
     /// Piece text by SentencePiece id.
     public let pieceTexts: [String]

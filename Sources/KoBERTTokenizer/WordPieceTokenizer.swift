@@ -4,7 +4,7 @@ import Foundation
 /// HF tokenizers' BertWordPieceTokenizer, built from the same stages: special tokens split out of
 /// the raw text → BertNormalizer → BertPreTokenizer → WordPieceModel → BertPostProcessor. Offsets
 /// are code points of the original text. Immutable after init, so one instance serves many threads.
-public final class WordPieceTokenizer: @unchecked Sendable {
+public final class WordPieceTokenizer: Sendable {
     public static let vocabFileName = "vocab.txt"
     public static let configFileName = "tokenizer_config.json"
 

@@ -25,12 +25,13 @@ struct ClientBenchServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var reviews: [String] = []
+        var lines: [String] = []
         while let line = readLine() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             let text = fields.count >= 3 ? String(fields[1]) : line   // id, document, label
-            if !text.isEmpty && text != "document" { reviews.append(text) }
+            if !text.isEmpty && text != "document" { lines.append(text) }
         }
+        let reviews = lines   // a `let`, so the load tasks can share it
         guard !reviews.isEmpty else { throw ValidationError("no reviews on stdin") }
         try await runClient {
             let connections = try (0..<max(1, clients)).map { _ in try options.connect() }

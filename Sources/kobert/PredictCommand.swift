@@ -105,9 +105,15 @@ struct PredictCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let runner = PredictionRunner(predictor: predictor, ids: ids, pooling: Pooling(rawValue: pooling)!, maxLength: maxLength)
+        // Our own FILE on fd 0: Swift 6 cannot prove C's global `stdin` is never reassigned, and nothing
+        // else in this command reads standard input.
+        guard let input = fdopen(STDIN_FILENO, "r") else {
+            FileHandle.standardError.write(Data("kobert predict: cannot open standard input: \(String(cString: strerror(errno)))\n".utf8))
+            throw ExitCode.failure
+        }
         var batch: [Result<String, KoBERTError>] = []
         var lineNumber = 0, invalidLines = 0
-        while let bytes = Self.readRawLine() {
+        while let bytes = Self.readRawLine(from: input) {
             lineNumber += 1
             if let bad = firstInvalidUTF8Offset(bytes) {
                 invalidLines += 1
@@ -126,11 +132,11 @@ struct PredictCommand: ParsableCommand {
 
     /// The next stdin line as raw bytes, without its "\n"; nil at end of input. Unlike readLine(),
     /// invalid UTF-8 is kept as is so that it can be reported instead of silently repaired.
-    private static func readRawLine() -> [UInt8]? {
+    private static func readRawLine(from input: UnsafeMutablePointer<FILE>) -> [UInt8]? {
         var buffer: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
         defer { free(buffer) }
-        let count = getline(&buffer, &capacity, stdin)
+        let count = getline(&buffer, &capacity, input)
         guard count > 0, let buffer else { return nil }
         var bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: count))
         if bytes.last == 0x0A { bytes.removeLast() }

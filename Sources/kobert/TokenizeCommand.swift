@@ -40,13 +40,19 @@ struct TokenizeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("kobert tokenize: \(error)\n".utf8))
             throw ExitCode.failure
         }
+        // Our own FILE on fd 1: Swift 6 cannot prove C's global `stdout` is never reassigned, and nothing
+        // else in this command writes to standard output.
+        guard let standardOutput = fdopen(STDOUT_FILENO, "w") else {
+            FileHandle.standardError.write(Data("kobert tokenize: cannot open standard output: \(String(cString: strerror(errno)))\n".utf8))
+            throw ExitCode.failure
+        }
         var failures = 0
         var lineNumber = 0
         var output: [UInt8] = []
         output.reserveCapacity(1 << 17)
         func flush(force: Bool) {
             if force || output.count >= 1 << 16 {
-                output.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
+                output.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, standardOutput) }
                 output.removeAll(keepingCapacity: true)
             }
         }
@@ -74,7 +80,7 @@ struct TokenizeCommand: ParsableCommand {
             flush(force: false)
         }
         flush(force: true)
-        fflush(stdout)
+        fflush(standardOutput)
         if failures > 0 {
             FileHandle.standardError.write("kobert tokenize: \(failures) line(s) were not valid UTF-8\n".data(using: .utf8)!)
             throw ExitCode(1)

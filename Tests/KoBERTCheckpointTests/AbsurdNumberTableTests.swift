@@ -21,13 +21,16 @@ final class AbsurdNumberTableTests: XCTestCase {
         return FileBytes(name: "crafted.safetensors", data: Data(bytes))
     }
 
-    private static let safetensorsHeader: [String: Any] = [
-        "a": ["dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]],
-        "b": ["dtype": "F16", "shape": [4], "data_offsets": [24, 32]],
-        "__metadata__": ["format": "pt"],
-    ]
+    // The tables are computed (a fresh value per use): `Any` is not Sendable, so they cannot be static `let`s.
+    private static var safetensorsHeader: [String: Any] {
+        [
+            "a": ["dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]],
+            "b": ["dtype": "F16", "shape": [4], "data_offsets": [24, 32]],
+            "__metadata__": ["format": "pt"],
+        ]
+    }
 
-    private static let absurd: [Any] = [-1, 1 << 31, 1 << 62, Int.max, Int.min, 1.8446744073709552e19, 0.5, 1e300]
+    private static var absurd: [Any] { [-1, 1 << 31, 1 << 62, Int.max, Int.min, 1.8446744073709552e19, 0.5, 1e300] }
 
     func testTheCraftedSafetensorsLoads() throws {
         let tensors = try WeightFile.list(file: try safetensors()).materialize()
@@ -78,15 +81,19 @@ final class AbsurdNumberTableTests: XCTestCase {
         try ModelConfig.parse(json: try JSONSerialization.data(withJSONObject: object), file: "crafted/config.json")
     }
 
-    private static let bert: [String: Any] = [
-        "model_type": "bert", "vocab_size": 100, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
-        "intermediate_size": 64, "max_position_embeddings": 64, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
-        "pad_token_id": 1, "id2label": ["0": "neg", "1": "pos"],
-    ]
-    private static let distilbert: [String: Any] = [
-        "model_type": "distilbert", "vocab_size": 100, "dim": 32, "n_layers": 2, "n_heads": 4, "hidden_dim": 64,
-        "max_position_embeddings": 64, "pad_token_id": 1, "label2id": ["neg": 0, "pos": 1],
-    ]
+    private static var bert: [String: Any] {
+        [
+            "model_type": "bert", "vocab_size": 100, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+            "intermediate_size": 64, "max_position_embeddings": 64, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
+            "pad_token_id": 1, "id2label": ["0": "neg", "1": "pos"],
+        ]
+    }
+    private static var distilbert: [String: Any] {
+        [
+            "model_type": "distilbert", "vocab_size": 100, "dim": 32, "n_layers": 2, "n_heads": 4, "hidden_dim": 64,
+            "max_position_embeddings": 64, "pad_token_id": 1, "label2id": ["neg": 0, "pos": 1],
+        ]
+    }
 
     func testEveryConfigNumber() throws {
         XCTAssertNoThrow(try parse(Self.bert))

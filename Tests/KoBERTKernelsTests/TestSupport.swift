@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 @testable import KoBERTKernels
 import KoBERTTestSupport
@@ -52,17 +53,13 @@ func familiesUnderTest(excluding excluded: Set<KernelFamily> = []) -> [KernelFam
 /// Which kernel families the tests exercised. At the end of the run it prints the report, and when
 /// KOBERT_REQUIRE_FAMILY_COVERAGE=1 (Tools/test, whole suite) a family this CPU supports that no test
 /// ran fails the run: a kernel tier must never ship green without having executed.
-final class FamilyCoverage: NSObject, XCTestObservation, @unchecked Sendable {
-    // @unchecked: `exercised` and `started` are only touched under `lock`.
+final class FamilyCoverage: NSObject, XCTestObservation, Sendable {
     static let shared = FamilyCoverage()
-    private let lock = NSLock()
-    private var exercised: Set<KernelFamily> = []
-    private var started = false
+    private let exercised = Mutex<Set<KernelFamily>>([])
+    private let started = Atomic<Bool>(false)
 
     func start() {
-        lock.lock(); defer { lock.unlock() }
-        guard !started else { return }
-        started = true
+        guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         let missing = KernelFamily.allCases.filter { !KernelFamily.available.contains($0) }
         if !missing.isEmpty {
             print("NOT TESTED on this CPU (it lacks them): kernel families \(missing.map(\.rawValue).joined(separator: ", "))")
@@ -71,11 +68,11 @@ final class FamilyCoverage: NSObject, XCTestObservation, @unchecked Sendable {
     }
 
     func record(_ families: [KernelFamily]) {
-        lock.lock(); exercised.formUnion(families); lock.unlock()
+        exercised.withLock { $0.formUnion(families) }
     }
 
     func testBundleDidFinish(_ testBundle: Bundle) {
-        lock.lock(); let ran = exercised; lock.unlock()
+        let ran = exercised.withLock { $0 }
         let unexercised = KernelFamily.available.filter { !ran.contains($0) }
         print("kernel families exercised: \(KernelFamily.available.filter(ran.contains).map(\.rawValue).joined(separator: ", "))")
         if !unexercised.isEmpty && ProcessInfo.processInfo.environment["KOBERT_REQUIRE_FAMILY_COVERAGE"] == "1" {

@@ -36,10 +36,10 @@ final class FairnessTests: XCTestCase {
         for size in [10, 10, 10] { queue.append(size, from: 1) }
         queue.append(25, from: 2)
         // At most 30 "bytes": 10 then 25 would be 35, so the batch stops after the first item.
-        let first = queue.take(upTo: 8) { next, taken in taken.reduce(0, +) + next <= 30 }
+        let first = queue.take(upTo: 8, while: { next, taken in taken.reduce(0, +) + next <= 30 })
         XCTAssertEqual(first, [10])
         // The first item always goes in, even alone over the budget.
-        XCTAssertEqual(queue.take(upTo: 8) { next, taken in taken.reduce(0, +) + next <= 20 }, [25])
+        XCTAssertEqual(queue.take(upTo: 8, while: { next, taken in taken.reduce(0, +) + next <= 20 }), [25])
         XCTAssertEqual(queue.count, 2)
         XCTAssertEqual(queue.heads, [10])
     }

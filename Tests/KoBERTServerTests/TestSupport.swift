@@ -5,11 +5,12 @@ import Foundation
 import KoBERTProtocol
 import KoBERTServer
 import Logging
+import Synchronization
 import XCTest
 
 /// A temporary directory with short paths (socket paths are limited to 103 bytes). Removed when
 /// released and, for those XCTest keeps alive until the end (test-case properties), at exit.
-final class TempDirectory {
+final class TempDirectory: Sendable {
     let path: String
     init() {
         var template = Array("/tmp/kbtd-XXXXXX".utf8CString)
@@ -18,13 +19,12 @@ final class TempDirectory {
     }
 
     /// Paths still to delete when the test process exits.
-    final class Registry: @unchecked Sendable {
-        private let lock = NSLock()
-        private var paths: Set<String> = []
+    final class Registry: Sendable {
+        private let paths = Mutex<Set<String>>([])
         init() { atexit { TempDirectory.registry.removeAll() } }
-        func add(_ p: String) { lock.lock(); paths.insert(p); lock.unlock() }
+        func add(_ p: String) { paths.withLock { _ = $0.insert(p) } }
         func removeAll() {
-            lock.lock(); let all = paths; paths = []; lock.unlock()
+            let all = paths.withLock { paths in defer { paths = [] }; return paths }
             for p in all { try? FileManager.default.removeItem(atPath: p) }
         }
     }
@@ -62,10 +62,11 @@ func startServer(_ dir: TempDirectory, delayMs: Int = 0, configure: (inout Serve
     return server
 }
 
-/// A blocking socket for sending malformed bytes and reading frames with a timeout.
-final class RawConnection {
+/// A blocking socket for sending malformed bytes and reading frames with a timeout. Sendable, so a
+/// test may write from one thread while it reads on another.
+final class RawConnection: Sendable {
     let fd: Int32
-    private var splitter = FrameSplitter()
+    private let splitter = Mutex(FrameSplitter())
 
     init(path: String, timeoutSeconds: Int = 5) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -96,12 +97,12 @@ final class RawConnection {
 
     func read() -> ReadOutcome {
         while true {
-            if let body = try? splitter.next() { return JSONValue.parse(body).map { .frame($0) } ?? .frame(.null) }
+            if let body = splitter.withLock({ try? $0.next() }) { return JSONValue.parse(body).map { .frame($0) } ?? .frame(.null) }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 { return .closed }
             if n < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? .timeout : .closed }
-            splitter.append(chunk[0..<n])
+            splitter.withLock { $0.append(chunk[0..<n]) }
         }
     }
 
