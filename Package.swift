@@ -7,7 +7,7 @@ import PackageDescription
 
 let package = Package(
     name: "DistilKoBERTEdge",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],   // Synchronization's Mutex and Atomic; the project targets Linux
     products: [
         .executable(name: "kobert", targets: ["kobert"]),
         .executable(name: "kobertd", targets: ["kobertd"]),
