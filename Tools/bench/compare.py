@@ -59,6 +59,8 @@ def last_json(text):
 
 
 def one_line(text):
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
     lines = [l.strip() for l in (text or "").strip().splitlines() if l.strip()]
     return lines[-1][:300] if lines else "no output"
 
@@ -169,7 +171,8 @@ def prepare(args):
     summary = {"model_type": config.model_type, "vocab": config.vocab_size, "hidden": hidden,
                "heads": getattr(config, "n_heads", None) or config.num_attention_heads,
                "layers": getattr(config, "n_layers", None) or config.num_hidden_layers,
-               "ffn": getattr(config, "hidden_dim", None) or config.intermediate_size}
+               "ffn": getattr(config, "hidden_dim", None) or config.intermediate_size,
+               "positions": config.max_position_embeddings}
 
     # A clean copy (current parameter names) for converters that load with from_pretrained, with a
     # vocabulary of the model's size: CTranslate2's converter reads one from the folder.
@@ -289,7 +292,7 @@ def peer_cell(status, cell, key):
         return status[key]["state"]
     ms = cell["ms"].get(key)
     if ms is None:
-        return "error: " + cell["errors"].get(key, ["no run"])[-1][:60]
+        return "error (stderr, JSON)"
     ours = cell["ms"].get("ours-int8")
     return f"{ms:.2f} ({ms / ours:.2f}×)" if ours and key != "ours-int8" else f"{ms:.2f}"
 
@@ -398,6 +401,9 @@ def main():
     if subprocess.run(prep_argv).returncode != 0:
         raise SystemExit("compare.py: preparation failed (see above)")
     context = read_context(args.work)
+    if max(args.seq_lens) > context["config"]["positions"]:
+        raise SystemExit(f"compare.py: --seq-lens {max(args.seq_lens)} exceeds the model's "
+                         f"{context['config']['positions']} positions")
     reference = np.load(args.work / "reference.npz")["logits"]
     calibration = json.loads(Path(context["calibration"]).read_text())["source"]
 

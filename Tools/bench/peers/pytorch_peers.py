@@ -1,5 +1,4 @@
 """PyTorch eager: fp32, and dynamic int8 on every Linear (torch.ao.quantization.quantize_dynamic)."""
-import sys
 from pathlib import Path
 
 REQUIRES = ("torch", "transformers")
