@@ -1,7 +1,6 @@
 """ONNX Runtime: fp32, dynamic int8 (quantize_dynamic, QInt8) and fused (transformers optimizer, then int8)."""
 from pathlib import Path
 
-
 REQUIRES = ("onnxruntime", "onnx")
 
 
