@@ -309,3 +309,57 @@ struct HFUnigramModel: Sendable {
         return "<0x\(hex[Int(byte >> 4)])\(hex[Int(byte & 15)])>"
     }
 }
+
+/// The Unigram scores of a tokenizer.json (`model.vocab[i][1]`), re-read from the number literals
+/// with Double(String), which rounds correctly: Foundation's JSONSerialization can miss by an ulp,
+/// and equal-looking Viterbi paths then break ties the other way than the reference (serde_json).
+/// A small scan of the JSON structure; nil when the text is not shaped as expected.
+func unigramScoreLiterals(_ bytes: [UInt8]) -> [Double]? {
+    enum Frame { case object(key: ArraySlice<UInt8>, expectingKey: Bool), array(index: Int) }
+    var stack: [Frame] = []
+    var scores: [Double] = []
+    var i = 0
+    let n = bytes.count
+    let model = Array("model".utf8)[...], vocab = Array("vocab".utf8)[...]
+    func atScore() -> Bool {
+        guard stack.count == 4, case .object(let k0, _) = stack[0], k0 == model,
+              case .object(let k1, _) = stack[1], k1 == vocab,
+              case .array = stack[2], case .array(let field) = stack[3], field == 1 else { return false }
+        return true
+    }
+    while i < n {
+        let c = bytes[i]
+        switch c {
+        case UInt8(ascii: "{"): stack.append(.object(key: [], expectingKey: true)); i += 1
+        case UInt8(ascii: "["): stack.append(.array(index: 0)); i += 1
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            guard !stack.isEmpty else { return nil }
+            stack.removeLast(); i += 1
+        case UInt8(ascii: ","):
+            guard let top = stack.last else { return nil }
+            switch top {
+            case .array(let index): stack[stack.count - 1] = .array(index: index + 1)
+            case .object(let key, _): stack[stack.count - 1] = .object(key: key, expectingKey: true)
+            }
+            i += 1
+        case UInt8(ascii: "\""):
+            var k = i + 1
+            while k < n, bytes[k] != UInt8(ascii: "\"") { k += bytes[k] == UInt8(ascii: "\\") ? 2 : 1 }
+            guard k < n else { return nil }
+            if case .object(_, true)? = stack.last {
+                stack[stack.count - 1] = .object(key: bytes[(i + 1)..<k], expectingKey: false)
+            }
+            i = k + 1
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            var k = i
+            while k < n, "+-.eE0123456789".utf8.contains(bytes[k]) { k += 1 }
+            if atScore() {
+                guard let value = Double(String(decoding: bytes[i..<k], as: UTF8.self)) else { return nil }
+                scores.append(value)
+            }
+            i = k
+        default: i += 1   // whitespace, ':', true / false / null
+        }
+    }
+    return scores
+}

@@ -189,6 +189,10 @@ public final class HFTokenizer: Sendable {
                 }
                 entries.append((piece, score))
             }
+            guard let exact = unigramScoreLiterals([UInt8](data)), exact.count == entries.count else {
+                throw fail("model Unigram vocab scores could not be re-read (\(entries.count) entries)")
+            }
+            for k in 0..<entries.count { entries[k].1 = exact[k] }
             guard let unkRaw = modelObject["unk_id"], !(unkRaw is NSNull) else { throw fail("model Unigram without unk_id is not supported") }
             let unigram = try HFUnigramModel(vocab: entries, unknownId: try integer(unkRaw, "model Unigram unk_id"),
                                              byteFallback: try flag(modelObject, "byte_fallback", "Unigram", default: false)!,
