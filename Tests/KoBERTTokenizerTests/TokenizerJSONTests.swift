@@ -4,8 +4,9 @@ import XCTest
 
 /// HFTokenizer (tokenizer.json) against HF tokenizers, from the fixtures that
 /// `Tools/tokenizer/tokenizer_json_parity.py train-fixtures` wrote: a Unigram (Replace + Metaspace +
-/// `<s> $A </s>`) and a WordPiece (BertNormalizer + BertPreTokenizer + BertProcessing) tokenizer.json
-/// trained on NSMC lines, and the reference's ids, tokens and offsets for 220 lines (160 real, 60 fuzz).
+/// `<s> $A </s>`, and again behind a Precompiled charsmap) and a WordPiece (BertNormalizer +
+/// BertPreTokenizer + BertProcessing) tokenizer.json trained on NSMC lines, and the reference's ids,
+/// tokens and offsets for 228 lines (160 real, 60 fuzz, 8 crafted for the charsmap).
 /// The real artifacts (multilingual-e5's 250,002-piece file, MiniLM) run through the same tool's
 /// `compare` (README, tokenizer.json).
 final class TokenizerJSONTests: XCTestCase {
@@ -39,6 +40,10 @@ final class TokenizerJSONTests: XCTestCase {
     }
 
     func testUnigramTokenizerJSONParity() throws { try assertParity("unigram") }
+
+    /// The same model behind Precompiled (a tiny charsmap pinning HF's rules: clusters of 6+ bytes go
+    /// scalar by scalar, the shortest key wins, deletions and expansions keep HF's spans) + Replace.
+    func testPrecompiledUnigramTokenizerJSONParity() throws { try assertParity("unigram-precompiled") }
 
     func testWordPieceTokenizerJSONParity() throws { try assertParity("wordpiece") }
 

@@ -135,6 +135,56 @@ def cmd_compare(args):
     return 1 if id_bad or token_bad or offset_bad else 0
 
 
+# A tiny charsmap in darts-clone layout, chosen to pin HF's Precompiled rules: a cluster key over 5 bytes
+# is never used (ｶﾞ), the SHORTEST key prefixing a cluster replaces all of it (e + ́ + ̂ → é), deletions
+# (soft hyphen) and expansions (㈜).
+CHARSMAP_RULES = [
+    ("\uFF76", "\u30AB"), ("\uFF9E", "\u3099"), ("\uFF76\uFF9E", "\u30AC"),
+    ("e\u0301", "\u00E9"), ("e\u0301\u0302", "\u1EBF"), ("\u2460", "1"), ("\u321C", "(\uC8FC)"),
+    ("\uFB01", "fi"), ("\u00AD", ""), ("\u212B", "\u00C5"), ("\u3000", " "), ("\u314B", "\u110F"),
+]
+
+
+def tiny_charsmap(rules):
+    """<uint32 trie size><units><NUL-terminated replacements>. Each trie node k gets base 256·(k+1), so a
+    child on byte c sits at base ^ c = base + c and the leaf (label 0) at base."""
+    blob, values = b"", {}
+    for key, value in rules:
+        values[key.encode()] = len(blob)
+        blob += value.encode() + b"\0"
+    nodes = [{}]          # children: byte → node index
+    leaf = {}             # node index → replacement offset
+    for key, value in values.items():
+        node = 0
+        for c in key:
+            if c not in nodes[node]:
+                nodes.append({})
+                nodes[node][c] = len(nodes) - 1
+            node = nodes[node][c]
+        leaf[node] = value
+    size = 256 * (len(nodes) + 1)
+    units = [0] * size
+    base = lambda k: 256 * (k + 1)
+    position = {0: 0}
+    units[0] = (0 ^ base(0)) << 10
+    order = [0]
+    while order:
+        k = order.pop()
+        for c, child in nodes[k].items():
+            p = base(k) ^ c
+            position[child] = p
+            units[p] = ((p ^ base(child)) << 10) | ((1 << 8) if child in leaf else 0) | c
+            if child in leaf:
+                units[base(child)] = (1 << 31) | leaf[child]
+            order.append(child)
+    trie = b"".join(u.to_bytes(4, "little") for u in units)
+    return len(trie).to_bytes(4, "little") + trie + blob
+
+
+CRAFTED = ["ｶﾞ ｶ ﾞ", "e\u0301 e\u0301\u0302 ế", "\u00ADa\u00ADb", "㈜ ① ﬁ Å", "ㅋㅋㅋ 재밌다ㅋㅋ", "a\u3000\u3000b  c",
+           "\u00AD", "<s>\u00ADx</s>"]
+
+
 def cmd_train_fixtures(args):
     """Two tiny tokenizer.json files trained on NSMC dev lines, plus the reference's output."""
     from tokenizers import models, normalizers, pre_tokenizers, processors, trainers, Regex
@@ -161,9 +211,15 @@ def cmd_train_fixtures(args):
     wp.post_processor = processors.BertProcessing(("[SEP]", wp.token_to_id("[SEP]")), ("[CLS]", wp.token_to_id("[CLS]")))
     (out / "wordpiece").mkdir(exist_ok=True)
     wp.save(str(out / "wordpiece" / "tokenizer.json"))
-    test = nsmc_lines(800)[600:760] + fuzz_lines(60, seed=7)
+    # The Unigram model again behind Precompiled(tiny charsmap) + Replace, as XLM-R files are laid out.
+    pre = Tokenizer.from_file(str(out / "unigram" / "tokenizer.json"))
+    pre.normalizer = normalizers.Sequence([normalizers.Precompiled(tiny_charsmap(CHARSMAP_RULES)),
+                                           normalizers.Replace(Regex(" {2,}"), " ")])
+    (out / "unigram-precompiled").mkdir(exist_ok=True)
+    pre.save(str(out / "unigram-precompiled" / "tokenizer.json"))
+    test = nsmc_lines(800)[600:760] + fuzz_lines(60, seed=7) + CRAFTED
     (out / "lines.txt").write_bytes(("\n".join(test) + "\n").encode("utf-8"))
-    for name in ("unigram", "wordpiece"):
+    for name in ("unigram", "unigram-precompiled", "wordpiece"):
         tok = load(out / name)
         with open(out / name / "expected.jsonl", "w", encoding="utf-8") as f:
             for record in reference(tok, read_lines(out / "lines.txt")):
