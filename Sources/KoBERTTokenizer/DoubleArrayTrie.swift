@@ -48,4 +48,21 @@ struct DoubleArrayTrie {
         }
         return best
     }
+    /// The value of the SHORTEST key that is a prefix of `bytes` (a NUL byte ends the search): what
+    /// HF tokenizers' Precompiled normalizer takes (the first result of its common-prefix search).
+    func shortestPrefixValue(_ bytes: [UInt8]) -> Int? {
+        guard !units.isEmpty else { return nil }
+        var nodePosition = Self.offset(units[0])
+        for byte in bytes {
+            if byte == 0 { return nil }
+            nodePosition ^= Int(byte)
+            guard nodePosition >= 0, nodePosition < units.count else { return nil }
+            let unit = units[nodePosition]
+            guard Self.label(unit) == UInt32(byte) else { return nil }
+            nodePosition ^= Self.offset(unit)
+            guard nodePosition >= 0, nodePosition < units.count else { return nil }
+            if Self.hasLeaf(unit) { return Self.value(units[nodePosition]) }
+        }
+        return nil
+    }
 }

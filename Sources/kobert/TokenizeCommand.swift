@@ -3,15 +3,15 @@ import Foundation
 import KoBERTTokenizer
 
 /// `kobert tokenize`: stdin, one text a line → stdout, one JSON object a line with the folder's
-/// tokenizer's tokens (KoBertTokenizer, or BERT WordPiece for a folder with only vocab.txt), their
+/// tokenizer's tokens (KoBertTokenizer, a tokenizer.json, or BERT WordPiece for a folder with only vocab.txt), their
 /// vocab ids and code-point offsets. A line that is not UTF-8 gets an {"error": ...}
 /// line of its own (the other lines still come out) and the exit status is 1.
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Tokenize stdin lines (KoBERT SentencePiece or BERT WordPiece folder): one JSON object a line (tokens, ids, offsets).")
+        abstract: "Tokenize stdin lines (KoBERT SentencePiece, tokenizer.json or BERT WordPiece folder): one JSON object a line (tokens, ids, offsets).")
 
-    @Option(name: .long, help: "Folder holding tokenizer_78b3253a26.model and vocab.txt (KoBERT), or a WordPiece vocab.txt [+ tokenizer_config.json].")
+    @Option(name: .long, help: "Folder holding tokenizer_78b3253a26.model and vocab.txt (KoBERT), a tokenizer.json (WordPiece or Unigram), or a WordPiece vocab.txt [+ tokenizer_config.json].")
     var tokenizer: String = "models/tokenizer"
 
     @Flag(name: .long, help: "Add [CLS] … [SEP] like encode() (their offsets are null).")
@@ -109,6 +109,7 @@ struct TokenizeCommand: ParsableCommand {
 private enum LoadedTokenizer {
     case koBert(KoBertTokenizer)
     case wordPiece(WordPieceTokenizer)
+    case json(HFTokenizer)
 
     init(directory: String, lowercase: Bool) throws {
         switch TokenizerFolderKind.detect(directory: directory) {
@@ -119,6 +120,11 @@ private enum LoadedTokenizer {
                 throw TokenizerError("\(directory): --lowercase is for KoBERT folders; a WordPiece folder's tokenizer_config.json sets do_lower_case")
             }
             self = .wordPiece(try WordPieceTokenizer(directory: directory))
+        case .tokenizerJSON:
+            guard !lowercase else {
+                throw TokenizerError("\(directory): --lowercase is for KoBERT folders; a tokenizer.json sets its own normalizer")
+            }
+            self = .json(try HFTokenizer(directory: directory))
         }
     }
 
@@ -126,6 +132,7 @@ private enum LoadedTokenizer {
         switch self {
         case .koBert(let tokenizer): return tokenizer.tokenize(text)
         case .wordPiece(let tokenizer): return tokenizer.tokenize(text)
+        case .json(let tokenizer): return tokenizer.tokenize(text)
         }
     }
 
@@ -133,6 +140,7 @@ private enum LoadedTokenizer {
         switch self {
         case .koBert(let tokenizer): return tokenizer.encode(text, maxLength: maxLength)
         case .wordPiece(let tokenizer): return tokenizer.encode(text, maxLength: maxLength)
+        case .json(let tokenizer): return tokenizer.encode(text, maxLength: maxLength)
         }
     }
 }
