@@ -43,7 +43,7 @@ public enum ModelLoader {
                                   tokenizerDirectory: String? = nil) throws -> Predictor {
         let file = try PackFile(path: path)
         _ = try packedTask(file, asked: task)   // before the tokenizer and weights are read
-        var tokenizer: KoBertTokenizer? = nil
+        var tokenizer: (any TextTokenizer)? = nil
         if let packed = file.manifest.tokenizer {
             let model = try file.blobBytes(packed.model, what: "tokenizer model")
             let vocab = try file.blobBytes(packed.vocab, what: "tokenizer vocab")
@@ -74,7 +74,7 @@ public enum ModelLoader {
 
     /// The encoder and head of an opened packed file, with the checks that need them built
     /// (head tensors fit the task, labels name the classifier's rows).
-    static func packedPredictor(_ file: PackFile, task: ModelTask?, tokenizer: KoBertTokenizer?, threads: Int) throws -> Predictor {
+    static func packedPredictor(_ file: PackFile, task: ModelTask?, tokenizer: (any TextTokenizer)?, threads: Int) throws -> Predictor {
         let packed = try packedTask(file, asked: task)
         let weights = try PackedWeights(file: file, threads: threads)
         let predictor = try Predictor(weights: weights, task: packed, tokenizer: tokenizer, threads: threads)
@@ -82,11 +82,10 @@ public enum ModelLoader {
         return predictor
     }
 
-    /// The KoBERT tokenizer of a folder holding tokenizer_78b3253a26.model and vocab.txt, or nil.
-    public static func folderTokenizer(_ directory: String) throws -> KoBertTokenizer? {
-        let model = directory + "/" + tokenizerModelName, vocab = directory + "/vocab.txt"
-        guard FileManager.default.fileExists(atPath: model), FileManager.default.fileExists(atPath: vocab) else { return nil }
-        return try KoBertTokenizer(directory: directory)
+    /// The tokenizer a folder holds (KoBERT's tokenizer_78b3253a26.model + vocab.txt, a tokenizer.json,
+    /// or a WordPiece vocab.txt; TokenizerFolderKind decides), or nil.
+    public static func folderTokenizer(_ directory: String) throws -> (any TextTokenizer)? {
+        try TextTokenizerLoader.load(directory: directory)
     }
 
     /// Why a model loaded with `tokenizerDirectory` as fallback has no tokenizer, as one line:
@@ -96,14 +95,14 @@ public enum ModelLoader {
         guard let directory = tokenizerDirectory else {
             return "\(model) has no tokenizer and none was found in models/tokenizer; give --tokenizer DIR or use --ids"
         }
-        let tokenizer: KoBertTokenizer?
+        let tokenizer: (any TextTokenizer)?
         do { tokenizer = try folderTokenizer(directory) } catch {
             return "\(directory): the tokenizer does not load: \(error); use --ids or another --tokenizer"
         }
         guard let tokenizer else {
             return "\(directory): no \(tokenizerModelName) and vocab.txt there (and \(model) has no tokenizer of its own); give --tokenizer DIR or use --ids"
         }
-        if tokenizer.vocabularySize != vocabularySize {
+        if !fits(tokenizer, vocabularySize: vocabularySize) {
             return "\(directory): tokenizer has \(tokenizer.vocabularySize) ids but the model's vocabulary has \(vocabularySize); use --ids or a matching tokenizer"
         }
         return "\(model) has no tokenizer; give --tokenizer DIR or use --ids"
@@ -111,9 +110,15 @@ public enum ModelLoader {
 
     /// A fallback tokenizer whose vocabulary is not the model's would produce wrong ids: leave it out
     /// (text input then fails with a clear message; token ids still work).
-    static func fitting(_ tokenizer: KoBertTokenizer?, _ config: ModelConfig) -> KoBertTokenizer? {
-        guard let tokenizer, tokenizer.vocabularySize == config.vocabSize else { return nil }
+    static func fitting(_ tokenizer: (any TextTokenizer)?, _ config: ModelConfig) -> (any TextTokenizer)? {
+        guard let tokenizer, fits(tokenizer, vocabularySize: config.vocabSize) else { return nil }
         return tokenizer
+    }
+
+    /// KoBERT's vocabulary must be the model's exactly; a tokenizer.json or WordPiece vocabulary may list
+    /// fewer ids than the embedding has rows (multilingual-e5: 250,002 pieces, 250,037 rows), never more.
+    static func fits(_ tokenizer: any TextTokenizer, vocabularySize: Int) -> Bool {
+        tokenizer.requiresExactVocabulary ? tokenizer.vocabularySize == vocabularySize : tokenizer.vocabularySize <= vocabularySize
     }
 
     /// A classifier's packed label list must name each of its rows, as its config's id2label does.

@@ -5,7 +5,7 @@ import KoBERTKernels
 import KoBERTModel
 import KoBERTFormat
 
-/// Text in, tokenized by KoBertTokenizer; offsets in the results are code points into the text.
+/// Text in, tokenized by the model's TextTokenizer; offsets in the results are code points into the text.
 extension Predictor {
     public func classify(_ texts: [String], maxLength: Int = 512) throws -> [Classification] {
         let encodings = try encode(texts, maxLength: maxLength)

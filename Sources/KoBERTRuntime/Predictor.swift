@@ -10,7 +10,7 @@ import KoBERTFormat
 public final class Predictor: Sendable {
     public let task: ModelTask
     public let encoder: Encoder
-    public let tokenizer: KoBertTokenizer?
+    public let tokenizer: (any TextTokenizer)?
     /// Class names by id: config.json's id2label, or "LABEL_i" where it has none.
     public let labels: [String]
     /// Cores the forward pass may use.
@@ -21,7 +21,7 @@ public final class Predictor: Sendable {
     let specialIds: Set<Int>
     let separatorId: Int
 
-    public init(weights: any WeightStore, task: ModelTask, tokenizer: KoBertTokenizer? = nil, threads: Int = 2) throws {
+    public init(weights: any WeightStore, task: ModelTask, tokenizer: (any TextTokenizer)? = nil, threads: Int = 2) throws {
         self.task = task
         self.tokenizer = tokenizer
         self.threads = threads
@@ -33,7 +33,7 @@ public final class Predictor: Sendable {
             throw KoBERTError("\(weights.source): id2label has \(id2label.count) labels but the classifier has \(head.labelCount) rows")
         }
         labels = (0..<head.labelCount).map { id2label[$0] ?? "LABEL_\($0)" }
-        // KoBERT's [UNK]=0 [PAD]=1 [CLS]=2 [SEP]=3 unless the tokenizer says otherwise.
+        // KoBERT's [UNK]=0 [PAD]=1 [CLS]=2 [SEP]=3 unless the tokenizer says otherwise (--ids input has none).
         separatorId = tokenizer?.sepId ?? 3
         specialIds = [tokenizer?.clsId ?? 2, separatorId, tokenizer?.padId ?? 1]
     }
@@ -49,9 +49,9 @@ public final class Predictor: Sendable {
         }
     }
 
-    func requireTokenizer() throws -> KoBertTokenizer {
+    func requireTokenizer() throws -> any TextTokenizer {
         guard let tokenizer else {
-            throw KoBERTError("text input needs a tokenizer (tokenizer_78b3253a26.model + vocab.txt); give token ids with --ids instead")
+            throw KoBERTError("text input needs a tokenizer (KoBERT's tokenizer_78b3253a26.model + vocab.txt, a tokenizer.json or a WordPiece vocab.txt); give token ids with --ids instead")
         }
         return tokenizer
     }

@@ -43,6 +43,24 @@ public final class HFTokenizer: Sendable {
 
     public var vocabularySize: Int { pieces.count }
 
+    /// The single-sequence template's first and last special ids (<s> … </s>, [CLS] … [SEP]).
+    public var clsId: Int { templateSpecialIds.first ?? 0 }
+    public var sepId: Int { templateSpecialIds.last ?? 0 }
+    /// The padding token (<pad> or [PAD]) among the added tokens or pieces, else 0.
+    public var padId: Int {
+        let names: Set<String> = ["<pad>", "[PAD]"]
+        return added.first { names.contains($0.token) }?.id ?? pieces.firstIndex { names.contains($0) } ?? 0
+    }
+
+    public func token(forId id: Int) -> String? { pieces.indices.contains(id) ? pieces[id] : nil }
+
+    private var templateSpecialIds: [Int] {
+        (single ?? []).flatMap { item -> [Int] in
+            if case .special(_, let ids, _) = item { return ids }
+            return []
+        }
+    }
+
     public convenience init(directory: String) throws {
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
         guard let data = FileManager.default.contents(atPath: path) else {

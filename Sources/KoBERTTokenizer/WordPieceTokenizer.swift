@@ -13,6 +13,7 @@ public final class WordPieceTokenizer: Sendable {
     public let clsId: Int
     public let sepId: Int
     public let unkId: Int
+    public let padId: Int
 
     private let normalizer: BertNormalizer
     private let model: WordPieceModel
@@ -82,6 +83,7 @@ public final class WordPieceTokenizer: Sendable {
         self.sepId = sepId
         self.clsId = clsId
         unkId = model.unknownId
+        padId = vocabulary.ids[pad] ?? model.unknownId
         postProcessor = BertPostProcessor(classifier: (cls, clsId), separator: (sep, sepId))
         // Like BertWordPieceTokenizer: each special the vocabulary has is matched in the raw text.
         let present = [unk, sep, cls, pad, mask].compactMap { name in vocabulary.ids[name].map { (token: name, id: $0) } }
@@ -90,6 +92,8 @@ public final class WordPieceTokenizer: Sendable {
     }
 
     public var vocabularySize: Int { model.pieces.count }
+
+    public func token(forId id: Int) -> String? { model.pieces.indices.contains(id) ? model.pieces[id] : nil }
 
     /// The pieces of `text` (no [CLS]/[SEP] added), each with its id and original span.
     public func tokenize(_ text: String) -> [TokenPiece] {

@@ -12,7 +12,7 @@ struct PredictCommand: ParsableCommand {
         abstract: "Run a model on stdin, one item a line; write one JSON object a line to stdout.",
         discussion: """
         Input, one item per line:
-          text            raw text, tokenized by the KoBERT tokenizer (default);
+          text            raw text, tokenized by the model's tokenizer (default);
                           an empty line is the text "" (as kobertd answers it)
           --ids           a JSON array of token ids, [CLS]/[SEP] included,
                           e.g. [2, 517, 3]; or, for BERT segments,
@@ -41,8 +41,8 @@ struct PredictCommand: ParsableCommand {
         on. A line that is not valid UTF-8 answers {"error": "line N: invalid
         UTF-8 at byte K"} (like kobert tokenize); once all lines are answered,
         a count goes to stderr and the exit status is 1. A model that cannot
-        be loaded stops with one line on stderr and exit status 1. Text input needs a tokenizer: the model's own, else
-        --tokenizer DIR, else models/tokenizer.
+        be loaded stops with one line on stderr and exit status 1. Text input needs a tokenizer: the model's own (a folder's KoBERT
+        .model + vocab.txt, tokenizer.json or WordPiece vocab.txt), else --tokenizer DIR, else models/tokenizer.
 
         Examples:
           kobert predict --model models/nsmc.kbt --task nsmc < reviews.txt
@@ -74,7 +74,7 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .long, help: "Lines run together in one forward pass (1…\(Self.maxBatchSize)).")
     var batchSize: Int = 8
 
-    @Option(name: .long, help: "Tokenizer folder (tokenizer_78b3253a26.model + vocab.txt), used when the model has none of its own (default: models/tokenizer if present).")
+    @Option(name: .long, help: "Tokenizer folder (KoBERT tokenizer_78b3253a26.model + vocab.txt, a tokenizer.json, or a WordPiece vocab.txt), used when the model has none of its own (default: models/tokenizer if present).")
     var tokenizer: String?
 
     static let maxBatchSize = 1024
