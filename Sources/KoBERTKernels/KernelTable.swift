@@ -12,7 +12,7 @@ protocol KernelSet {
                           c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int, alpha: Float, accumulate: Bool)
     /// Rows of C one int8 tile computes.
     static var int8TileRows: Int { get }
-    /// Pair-layout int8 tile with dequantization (Int8TileKernels); the VNNI family's quad tiles run from Int8GEMM.
+    /// Pair-layout int8 tile with dequantization (Int8TileKernels).
     static func int8Tile(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
                          rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
                          c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int)
