@@ -28,9 +28,7 @@ public final class Int8Linear: LinearOperator, @unchecked Sendable {
                      "Int8Linear: \(inputChannelScales!.count) input channel scales, want \(inFeatures)")
         self.outFeatures = outFeatures; self.inFeatures = inFeatures
         panels = values.withUnsafeBufferPointer {
-            let base = $0.baseAddress!
-            let layout = KernelFamily.active.int8Layout(weightMagnitude: Int8Panels.maxMagnitude(base, count: values.count))
-            return Int8Panels(values: base, n: outFeatures, k: inFeatures, layout: layout)
+            Int8Panels(values: $0.baseAddress!, n: outFeatures, k: inFeatures, layoutFor: KernelFamily.active.int8Layout(weightMagnitude:))
         }
         columnScales = scales + [Float](repeating: 0, count: panels.panelCount * Int8Panels.width - outFeatures)
         self.bias = bias

@@ -37,7 +37,14 @@ final class Int8Panels: @unchecked Sendable {
     /// From PyTorch layout [n][k]. Moves whole groups (2 or 4 bytes, contiguous in a source row) at a time:
     /// this runs for every Linear at model load, so it is part of the cold-start time.
     convenience init(values: UnsafePointer<Int8>, n: Int, k: Int, layout: Layout = .pairs) {
-        self.init(layout: layout, n: n, k: k, maxMagnitude: Int8Panels.maxMagnitude(values, count: n * k))
+        self.init(values: values, n: n, k: k, layoutFor: { _ in layout })
+    }
+
+    /// Same, the layout chosen from the weight's max |w| (KernelSet.int8Layout), which is scanned once here.
+    convenience init(values: UnsafePointer<Int8>, n: Int, k: Int, layoutFor choose: (_ maxMagnitude: Int) -> Layout) {
+        let magnitude = Int8Panels.maxMagnitude(values, count: n * k)
+        let layout = choose(magnitude)
+        self.init(layout: layout, n: n, k: k, maxMagnitude: magnitude)
         let g = layout.rawValue, groupBytes = Int8Panels.width * g, whole = k / g
         for j in 0..<n {
             let source = UnsafeRawPointer(values + j * k)

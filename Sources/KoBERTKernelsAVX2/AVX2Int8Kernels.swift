@@ -164,9 +164,7 @@ public enum AVX2Int8Kernels {
             maxVec = _mm256_max_ps(maxVec, _mm256_andnot_ps(signMask, v))
             i += 8
         }
-        var lanes = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
-        withUnsafeMutableBytes(of: &lanes) { _mm256_storeu_ps($0.baseAddress!.assumingMemoryBound(to: Float.self), maxVec) }
-        var maxAbs = max(max(max(lanes.0, lanes.1), max(lanes.2, lanes.3)), max(max(lanes.4, lanes.5), max(lanes.6, lanes.7)))
+        var maxAbs = AVX2FloatKernels.horizontalMax(maxVec)
         while i < k { let v = inv.map { x[i] * $0[i] } ?? x[i]; maxAbs = max(maxAbs, abs(v)); i += 1 }
         guard maxAbs > 0, maxAbs.isFinite else { for j in 0..<k { q[j] = 0 }; return 0 }
         let factor = 127 / maxAbs

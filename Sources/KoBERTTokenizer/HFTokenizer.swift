@@ -292,21 +292,7 @@ public final class HFTokenizer: Sendable {
 
     /// The model's tokens for `text` (no post-processor specials), each with its id and original span.
     public func tokenize(_ text: String) -> [TokenPiece] {
-        let scalars = text.unicodeScalars.map(\.value)
-        var output: [TokenPiece] = []
-        output.reserveCapacity(scalars.count)
-        scalars.withUnsafeBufferPointer { buffer in
-            for part in splitter.split(buffer) {
-                switch part {
-                case .special(let index, let range):
-                    output.append(TokenPiece(piece: added[index].token, id: added[index].id,
-                                             start: range.lowerBound, end: range.upperBound))
-                case .text(let range):
-                    tokenizeSegment(buffer, range, into: &output)
-                }
-            }
-        }
-        return output
+        splitter.tokenize(text, specials: added) { buffer, range, output in tokenizeSegment(buffer, range, into: &output) }
     }
 
     private func tokenizeSegment(_ buffer: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into output: inout [TokenPiece]) {

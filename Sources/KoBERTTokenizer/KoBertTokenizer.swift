@@ -84,23 +84,7 @@ public final class KoBertTokenizer: Sendable {
     /// KoBertTokenizer.tokenize(text) with ids and offsets; no [CLS]/[SEP] added (special tokens
     /// written in the text are kept whole).
     public func tokenize(_ text: String) -> [TokenPiece] {
-        var scalars: [UInt32] = []
-        scalars.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars { scalars.append(scalar.value) }
-        var output: [TokenPiece] = []
-        output.reserveCapacity(scalars.count / 2 + 1)
-        scalars.withUnsafeBufferPointer { original in
-            for part in splitter.split(original) {
-                switch part {
-                case .special(let index, let range):
-                    output.append(TokenPiece(piece: specials[index].token, id: specials[index].id,
-                                             start: range.lowerBound, end: range.upperBound))
-                case .text(let range):
-                    tokenizeText(original, range, into: &output)
-                }
-            }
-        }
-        return output
+        splitter.tokenize(text, specials: specials) { original, range, output in tokenizeText(original, range, into: &output) }
     }
 
     /// _tokenize: preprocess_text → SentencePiece → the digit-comma rule.

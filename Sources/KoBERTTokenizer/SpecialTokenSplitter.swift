@@ -17,6 +17,29 @@ struct SpecialTokenSplitter {
         firstScalars = Array(Set(self.tokens.map { $0[0] }))
     }
 
+    /// The tokenizers' common first step: `text` as code points, each special as its piece (spelling and id
+    /// from `specials`, in this splitter's order) and every stretch between through `segment`, in order.
+    func tokenize(_ text: String, specials: [(token: String, id: Int)],
+                  segment: (_ text: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, _ output: inout [TokenPiece]) -> Void) -> [TokenPiece] {
+        var scalars: [UInt32] = []
+        scalars.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars { scalars.append(scalar.value) }
+        var output: [TokenPiece] = []
+        output.reserveCapacity(scalars.count / 2 + 1)
+        scalars.withUnsafeBufferPointer { buffer in
+            for part in split(buffer) {
+                switch part {
+                case .special(let index, let range):
+                    output.append(TokenPiece(piece: specials[index].token, id: specials[index].id,
+                                             start: range.lowerBound, end: range.upperBound))
+                case .text(let range):
+                    segment(buffer, range, &output)
+                }
+            }
+        }
+        return output
+    }
+
     func split(_ text: UnsafeBufferPointer<UInt32>) -> [Part] {
         var parts: [Part] = []
         var textStart = 0

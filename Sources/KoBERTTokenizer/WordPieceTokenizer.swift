@@ -97,25 +97,13 @@ public final class WordPieceTokenizer: Sendable {
 
     /// The pieces of `text` (no [CLS]/[SEP] added), each with its id and original span.
     public func tokenize(_ text: String) -> [TokenPiece] {
-        let scalars = text.unicodeScalars.map(\.value)
-        var output: [TokenPiece] = []
-        output.reserveCapacity(scalars.count)
-        scalars.withUnsafeBufferPointer { buffer in
-            for part in splitter.split(buffer) {
-                switch part {
-                case .special(let index, let range):
-                    output.append(TokenPiece(piece: specials[index].token, id: specials[index].id,
-                                             start: range.lowerBound, end: range.upperBound))
-                case .text(let range):
-                    var normalized = AlignedScalars(reservingCapacity: range.count + 8)
-                    normalizer.normalize(buffer, range, into: &normalized)
-                    for word in BertPreTokenizer.words(normalized) {
-                        model.tokenize(normalized, word, into: &output)
-                    }
-                }
+        splitter.tokenize(text, specials: specials) { buffer, range, output in
+            var normalized = AlignedScalars(reservingCapacity: range.count + 8)
+            normalizer.normalize(buffer, range, into: &normalized)
+            for word in BertPreTokenizer.words(normalized) {
+                model.tokenize(normalized, word, into: &output)
             }
         }
-        return output
     }
 
     /// `[CLS] A [SEP]` (or `[CLS] A [SEP] B [SEP]`), at most `maxLength` tokens.
