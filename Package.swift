@@ -124,6 +124,7 @@ let package = Package(
         .testTarget(name: "KoBERTModelTests", dependencies: ["KoBERTCore", "KoBERTModel", "KoBERTTokenizer", "KoBERTRuntime"]),
         .testTarget(name: "KoBERTPackTests", dependencies: [
             "KoBERTCore", "KoBERTCheckpoint", "KoBERTKernels", "KoBERTModel", "KoBERTFormat", "KoBERTRuntime", "KoBERTQuantize",
+            "KoBERTTokenizer",
         ]),
         .testTarget(name: "KoBERTProtocolTests", dependencies: ["KoBERTProtocol", "KoBERTTestSupport"]),
         .testTarget(name: "KoBERTServerTests", dependencies: [

@@ -132,8 +132,9 @@ extension PackManifest {
             if let inputScales = tensor.inputScales { all.append(("input scales of tensor \(tensor.name)", inputScales)) }
         }
         if let tokenizer {
-            all.append(("tokenizer model", tokenizer.model))
-            all.append(("tokenizer vocab", tokenizer.vocab))
+            if let model = tokenizer.model { all.append(("tokenizer model", model)) }
+            if let vocab = tokenizer.vocab { all.append(("tokenizer vocab", vocab)) }
+            for file in tokenizer.files ?? [] { all.append(("tokenizer file \(file.name)", file.data)) }
         }
         return all
     }

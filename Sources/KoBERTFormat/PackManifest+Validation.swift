@@ -24,6 +24,7 @@ extension PackManifest {
         if let tokenizer, !(1...ModelConfig.Limits.maxPositions).contains(tokenizer.maxLength) {
             throw fail("tokenizer maxLength \(tokenizer.maxLength) out of range 1…\(ModelConfig.Limits.maxPositions)")
         }
+        if let tokenizer { try tokenizer.validate(fail) }
 
         var names = Set<String>()
         for tensor in tensors {
@@ -47,6 +48,31 @@ extension PackManifest {
             guard rawTotal <= PackFormat.maximumRawBytes else {
                 throw fail("blobs decompress to more than \(PackFormat.maximumRawBytes) bytes (the stated limit)")
             }
+        }
+    }
+}
+
+extension PackedTokenizer {
+    /// The kinds this format knows; KoBERT's carries `model` + `vocab`, the others a few named files
+    /// (which names each kind reads is the tokenizer loader's check).
+    static let kinds = [koBertKind, "wordpiece", "tokenizer.json"]
+    static let maximumFiles = 8
+
+    func validate(_ fail: (String) -> KoBERTError) throws {
+        guard Self.kinds.contains(kindName) else { throw fail("unknown tokenizer kind \"\(kindName)\" (\(Self.kinds.joined(separator: ", ")))") }
+        if kindName == Self.koBertKind {
+            guard model != nil, vocab != nil, files == nil else { throw fail("a \(Self.koBertKind) tokenizer needs model and vocab, and no files") }
+            return
+        }
+        guard model == nil, vocab == nil, let files, !files.isEmpty, files.count <= Self.maximumFiles else {
+            throw fail("a \(kindName) tokenizer needs 1…\(Self.maximumFiles) files, and no model or vocab")
+        }
+        var names = Set<String>()
+        for file in files {
+            guard !file.name.isEmpty, file.name.utf8.count <= 64, !file.name.contains("/") else {
+                throw fail("tokenizer file name \"\(file.name.prefix(64))\" is not a plain file name")
+            }
+            guard names.insert(file.name).inserted else { throw fail("tokenizer file \(file.name) appears twice") }
         }
     }
 }

@@ -44,18 +44,40 @@ public struct PackedTensorEntry: Codable, Sendable {
     }
 }
 
+/// The model's tokenizer, its files verbatim. KoBERT's SentencePiece tokenizer keeps the version-1
+/// fields `model` + `vocab` (so earlier runtimes still read such files); any other kind (`kind`:
+/// "wordpiece", "tokenizer.json") lists its files by name in `files`.
 public struct PackedTokenizer: Codable, Sendable {
-    /// Name the SentencePiece file had in the model folder.
+    /// Name the SentencePiece file had in the model folder (KoBERT kind only).
     public var modelFileName: String
     public var lowercase: Bool
     public var maxLength: Int
-    public var model: BlobRef
-    public var vocab: BlobRef
+    /// Absent: "kobert-sentencepiece".
+    public var kind: String?
+    public var model: BlobRef?
+    public var vocab: BlobRef?
+    public var files: [PackedTokenizerFile]?
 
+    public static let koBertKind = "kobert-sentencepiece"
+    public var kindName: String { kind ?? Self.koBertKind }
+
+    /// KoBERT's SentencePiece model and vocab.txt.
     public init(modelFileName: String, lowercase: Bool, maxLength: Int, model: BlobRef, vocab: BlobRef) {
         self.modelFileName = modelFileName; self.lowercase = lowercase; self.maxLength = maxLength
         self.model = model; self.vocab = vocab
     }
+
+    /// Another kind's files by name.
+    public init(kind: String, maxLength: Int, files: [PackedTokenizerFile]) {
+        self.modelFileName = ""; self.lowercase = false; self.maxLength = maxLength
+        self.kind = kind; self.files = files
+    }
+}
+
+public struct PackedTokenizerFile: Codable, Sendable {
+    public var name: String
+    public var data: BlobRef
+    public init(name: String, data: BlobRef) { self.name = name; self.data = data }
 }
 
 /// fp32 vs packed agreement measured by the quantizer on calibration text.

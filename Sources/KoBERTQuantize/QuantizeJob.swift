@@ -64,13 +64,17 @@ public struct QuantizeJob {
                 progress("warning: --keep-fp32 \(pattern) matches no Linear layer; nothing kept in fp32 for it")
             }
         }
-        let tokenizerFiles = try findTokenizer(config: config, progress: progress)
+        let found = try findTokenizer(config: config, progress: progress)
         // Text is read before the slow part, so a bad calibration file fails fast.
-        var sequences = try calibrationSequences(tokenizerFiles: tokenizerFiles, config: config)
-        if case .builtIn = calibration, tokenizerFiles == nil, plan.mode == .int8 {
-            // The built-in sample is Korean text for KoBERT's SentencePiece vocabulary; token ids that
-            // are not the model's own text choose the grids and the smoothing on noise.
-            progress("warning: \(modelDirectory) has no KoBERT-style tokenizer, so the built-in Korean sample does not fit it and grids are chosen on pseudo-random ids; pass --calibration-ids FILE (token ids from the model's own tokenizer, one sentence a line)")
+        var sequences = try calibrationSequences(tokenizer: found, config: config)
+        if case .builtIn = calibration, plan.mode == .int8 {
+            if found == nil {
+                // Token ids that are not the model's own text choose the grids and the smoothing on noise.
+                progress("warning: \(modelDirectory) has no tokenizer, so the built-in Korean sample cannot be read and grids are chosen on pseudo-random ids; pass --calibration-ids FILE (token ids from the model's own tokenizer, one sentence a line)")
+            } else if found!.files.kind != .koBertSentencePiece {
+                // The sample is 22 Korean movie-review sentences, chosen for KoBERT's vocabulary.
+                progress("warning: the built-in calibration sample is \(CalibrationSample.sentences.count) Korean review sentences, chosen for KoBERT; for this \(found!.files.kind.manifestName) model pass --calibration FILE with text like its inputs (one sentence a line)")
+            }
         }
         if let calibrationLimit { sequences.ids = Array(sequences.ids.prefix(max(1, calibrationLimit))) }
 
@@ -94,7 +98,7 @@ public struct QuantizeJob {
         let writer = PackWriter(compressionLevel: compressionLevel)
         let entries = try Quantizer.pack(checkpoint.tensors, plan: plan, into: writer,
                                          activationMaxima: activationMaxima, progress: progress)
-        let packedTokenizer = try tokenizerFiles.map { try Quantizer.pack($0, maxLength: config.maxPositions, into: writer) }
+        let packedTokenizer = try found.map { try Quantizer.pack($0.files, maxLength: config.maxPositions, into: writer) }
         progress("hashing source files")
         let sources = try sourceFiles()
         // One name per classifier row, as the runtime names them (LABEL_i where id2label has none).
@@ -152,47 +156,48 @@ public struct QuantizeJob {
 
     // MARK: steps
 
-    func findTokenizer(config: ModelConfig, progress: (String) -> Void) throws -> TokenizerFiles? {
+    /// The model's tokenizer, as its files and built: the model folder's own, else `tokenizerDirectory`'s.
+    struct FoundTokenizer {
+        var files: TokenizerFileSet
+        var tokenizer: any TextTokenizer
+    }
+
+    func findTokenizer(config: ModelConfig, progress: (String) -> Void) throws -> FoundTokenizer? {
         let candidates = [(modelDirectory, true)] + (tokenizerDirectory.map { [($0, tokenizerIsExplicit)] } ?? [])
         for (directory, mustFit) in candidates {
-            let modelPath = directory + "/" + ModelLoader.tokenizerModelName, vocabPath = directory + "/vocab.txt"
-            guard FileManager.default.fileExists(atPath: modelPath), FileManager.default.fileExists(atPath: vocabPath) else {
+            guard let files = try TokenizerFileSet.read(directory: directory) else {
                 if directory == tokenizerDirectory && tokenizerIsExplicit {
-                    throw KoBERTError("\(directory): no \(ModelLoader.tokenizerModelName) + vocab.txt there")
+                    throw KoBERTError("\(directory): no tokenizer there (\(ModelLoader.tokenizerModelName) + vocab.txt, a tokenizer.json, or a WordPiece vocab.txt)")
                 }
                 continue
             }
-            let model = try readBytes(modelPath)
-            guard let vocab = String(bytes: try readBytes(vocabPath), encoding: .utf8) else {
-                throw KoBERTError("\(vocabPath): not UTF-8")
-            }
-            // Counted by the tokenizer itself (Python text-mode lines: \n, \r\n or \r), so the check
-            // agrees with what the packed model's tokenizer will read.
-            let entries = try KoBertTokenizer(sentencePieceModel: model, vocabText: vocab).vocabularySize
-            if entries != config.vocabSize {
-                let message = "\(vocabPath): \(entries) tokens, the model has \(config.vocabSize)"
+            // Built now, so the vocabulary check counts what the packed model's tokenizer will read.
+            let tokenizer = try files.load(source: directory)
+            guard ModelLoader.fits(tokenizer, vocabularySize: config.vocabSize) else {
+                let relation = tokenizer.requiresExactVocabulary ? "" : " (at most that many)"
+                let message = "\(directory): the tokenizer has \(tokenizer.vocabularySize) ids, the model has \(config.vocabSize)\(relation)"
                 if mustFit { throw KoBERTError(message) }
                 progress("skipping tokenizer: \(message)")
                 continue
             }
-            return TokenizerFiles(modelFileName: ModelLoader.tokenizerModelName, model: model, vocabText: vocab)
+            progress("tokenizer: \(files.kind.manifestName) from \(directory)")
+            return FoundTokenizer(files: files, tokenizer: tokenizer)
         }
         progress("no tokenizer found: the packed model will take token ids only")
         return nil
     }
 
-    func calibrationSequences(tokenizerFiles: TokenizerFiles?, config: ModelConfig) throws -> (ids: [[Int]], source: String) {
+    func calibrationSequences(tokenizer found: FoundTokenizer?, config: ModelConfig) throws -> (ids: [[Int]], source: String) {
         let maxLength = min(calibrationMaxLength, config.maxPositions)
         func tokenize(_ lines: [String]) throws -> [[Int]] {
-            guard let files = tokenizerFiles else {
+            guard let found else {
                 throw KoBERTError("\(modelDirectory): text calibration needs a tokenizer; give --tokenizer DIR or --calibration-ids FILE")
             }
-            let tokenizer = try KoBertTokenizer(sentencePieceModel: files.model, vocabText: files.vocabText)
-            return lines.map { tokenizer.encode($0, maxLength: maxLength).ids }
+            return lines.map { found.tokenizer.encode($0, maxLength: maxLength).ids }
         }
         switch calibration {
         case .builtIn:
-            if tokenizerFiles != nil { return (try tokenize(CalibrationSample.sentences), "built-in sample") }
+            if found != nil { return (try tokenize(CalibrationSample.sentences), "built-in sample") }
             return (Self.pseudoRandomIds(config: config, maxLength: maxLength), "pseudo-random token ids (no tokenizer)")
         case .textFile(let path):
             return (try tokenize(try Self.readLines(path)), path)
@@ -245,8 +250,4 @@ public struct QuantizeJob {
         }
     }
 
-    private func readBytes(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw KoBERTError("\(path): cannot read") }
-        return [UInt8](data)
-    }
 }

@@ -2,18 +2,7 @@ import Foundation
 import KoBERTCore
 import KoBERTFormat
 import KoBERTRuntime
-
-/// The tokenizer files carried inside a packed model.
-public struct TokenizerFiles: Sendable {
-    public var modelFileName: String
-    public var model: [UInt8]
-    public var vocabText: String
-    public var lowercase: Bool
-
-    public init(modelFileName: String, model: [UInt8], vocabText: String, lowercase: Bool = false) {
-        self.modelFileName = modelFileName; self.model = model; self.vocabText = vocabText; self.lowercase = lowercase
-    }
-}
+import KoBERTTokenizer
 
 /// Turns fp32 tensors into the blobs and tensor table of a packed file, following a plan.
 /// int8 values come from the kernels' reference per-row quantizer, which defines the format.
@@ -89,9 +78,17 @@ public enum Quantizer {
     }
 
     /// Adds the tokenizer's two files as blobs.
-    public static func pack(_ tokenizer: TokenizerFiles, maxLength: Int, into writer: PackWriter) throws -> PackedTokenizer {
-        let refs = try writer.addBlobs([tokenizer.model, Array(tokenizer.vocabText.utf8)])
-        return PackedTokenizer(modelFileName: tokenizer.modelFileName, lowercase: tokenizer.lowercase,
-                               maxLength: maxLength, model: refs[0], vocab: refs[1])
+    /// The tokenizer's files, verbatim: KoBERT's as the version-1 `model` + `vocab` blobs, any other
+    /// kind's by name (FORMAT.md). `lowercase` is KoBERT's do_lower_case.
+    public static func pack(_ tokenizer: TokenizerFileSet, lowercase: Bool = false, maxLength: Int,
+                            into writer: PackWriter) throws -> PackedTokenizer {
+        if tokenizer.kind == .koBertSentencePiece {
+            let refs = try writer.addBlobs([tokenizer.bytes(KoBertTokenizer.modelFileName)!, tokenizer.bytes(KoBertTokenizer.vocabFileName)!])
+            return PackedTokenizer(modelFileName: KoBertTokenizer.modelFileName, lowercase: lowercase,
+                                   maxLength: maxLength, model: refs[0], vocab: refs[1])
+        }
+        let refs = try writer.addBlobs(tokenizer.files.map(\.bytes))
+        return PackedTokenizer(kind: tokenizer.kind.manifestName, maxLength: maxLength,
+                               files: zip(tokenizer.files, refs).map { PackedTokenizerFile(name: $0.name, data: $1) })
     }
 }

@@ -45,11 +45,8 @@ public enum ModelLoader {
         _ = try packedTask(file, asked: task)   // before the tokenizer and weights are read
         var tokenizer: (any TextTokenizer)? = nil
         if let packed = file.manifest.tokenizer {
-            let model = try file.blobBytes(packed.model, what: "tokenizer model")
-            let vocab = try file.blobBytes(packed.vocab, what: "tokenizer vocab")
             do {
-                tokenizer = try KoBertTokenizer(sentencePieceModel: model, vocabText: String(decoding: vocab, as: UTF8.self),
-                                                lowercase: packed.lowercase)
+                tokenizer = try packedTokenizerFiles(packed, in: file).load(lowercase: packed.lowercase, source: path)
             } catch {
                 throw KoBERTError("\(path): the packed tokenizer does not load: \(error)")
             }
@@ -59,6 +56,22 @@ public enum ModelLoader {
         let predictor = try packedPredictor(file, task: task, tokenizer: tokenizer, threads: threads)
         HeapTrim.releaseFreedPages()
         return predictor
+    }
+
+    /// A packed tokenizer's files, read and checked (each blob's CRC; the names its kind reads).
+    static func packedTokenizerFiles(_ packed: PackedTokenizer, in file: PackFile) throws -> TokenizerFileSet {
+        guard let kind = TokenizerFolderKind(manifestName: packed.kindName) else {
+            throw KoBERTError("\(file.path): unknown tokenizer kind \"\(packed.kindName)\"")
+        }
+        if kind == .koBertSentencePiece, let model = packed.model, let vocab = packed.vocab {
+            return try TokenizerFileSet(kind: kind, files: [
+                .init(name: KoBertTokenizer.modelFileName, bytes: try file.blobBytes(model, what: "tokenizer model")),
+                .init(name: KoBertTokenizer.vocabFileName, bytes: try file.blobBytes(vocab, what: "tokenizer vocab")),
+            ])
+        }
+        return try TokenizerFileSet(kind: kind, files: (packed.files ?? []).map {
+            .init(name: $0.name, bytes: try file.blobBytes($0.data, what: "tokenizer file \($0.name)"))
+        })
     }
 
     /// The manifest's task, refusing an unknown one or one other than `asked`.
@@ -117,7 +130,7 @@ public enum ModelLoader {
 
     /// KoBERT's vocabulary must be the model's exactly; a tokenizer.json or WordPiece vocabulary may list
     /// fewer ids than the embedding has rows (multilingual-e5: 250,002 pieces, 250,037 rows), never more.
-    static func fits(_ tokenizer: any TextTokenizer, vocabularySize: Int) -> Bool {
+    package static func fits(_ tokenizer: any TextTokenizer, vocabularySize: Int) -> Bool {
         tokenizer.requiresExactVocabulary ? tokenizer.vocabularySize == vocabularySize : tokenizer.vocabularySize <= vocabularySize
     }
 

@@ -66,10 +66,7 @@ public final class PackedWeights: WeightStore, Sendable {
     /// so a damaged or out-of-range file is reported now rather than at first use.
     public func verifyAll() throws {
         for entry in file.manifest.tensors { _ = try Self.decode(entry, from: file) }
-        if let tokenizer = file.manifest.tokenizer {
-            _ = try file.blobBytes(tokenizer.model, what: "tokenizer model")
-            _ = try file.blobBytes(tokenizer.vocab, what: "tokenizer vocab")
-        }
+        if let tokenizer = file.manifest.tokenizer { _ = try ModelLoader.packedTokenizerFiles(tokenizer, in: file) }
     }
 
     public func has(_ name: String) -> Bool { entries[name] != nil }

@@ -40,15 +40,6 @@ extension HFTokenizer: TextTokenizer {
 /// Loads whichever tokenizer a folder holds (TokenizerFolderKind), or nil when it holds none.
 public enum TextTokenizerLoader {
     public static func load(directory: String) throws -> (any TextTokenizer)? {
-        switch TokenizerFolderKind.detect(directory: directory) {
-        case .koBertSentencePiece:
-            let manager = FileManager.default
-            let model = (directory as NSString).appendingPathComponent(KoBertTokenizer.modelFileName)
-            let vocab = (directory as NSString).appendingPathComponent("vocab.txt")
-            guard manager.fileExists(atPath: model), manager.fileExists(atPath: vocab) else { return nil }
-            return try KoBertTokenizer(directory: directory)
-        case .wordPiece: return try WordPieceTokenizer(directory: directory)
-        case .tokenizerJSON: return try HFTokenizer(directory: directory)
-        }
+        try TokenizerFileSet.read(directory: directory)?.load(source: directory)
     }
 }

@@ -69,7 +69,7 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(name: .customLong("fp32"), help: "Store every tensor as fp32, nothing quantized (the reference).")
     var fp32 = false
 
-    @Option(help: "Folder with tokenizer_78b3253a26.model + vocab.txt, used when MODEL_DIR has none (default: models/tokenizer if it exists and fits the model's vocabulary).")
+    @Option(help: "Tokenizer folder (KoBERT tokenizer_78b3253a26.model + vocab.txt, a tokenizer.json, or a WordPiece vocab.txt [+ tokenizer_config.json]), used when MODEL_DIR has none (default: models/tokenizer if it exists and fits the model's vocabulary). The packed file carries the tokenizer's files verbatim.")
     var tokenizer: String?
 
     @Option(help: "Cores for compression and calibration.")

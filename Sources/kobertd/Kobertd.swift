@@ -93,7 +93,7 @@ struct Kobertd: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
 
-    @Option(help: "Tokenizer folder (tokenizer_78b3253a26.model + vocab.txt) for models that carry none. Default: models/tokenizer when present.")
+    @Option(help: "Tokenizer folder (tokenizer_78b3253a26.model + vocab.txt, a tokenizer.json, or a WordPiece vocab.txt) for models that carry none. Default: models/tokenizer when present.")
     var tokenizer: String?
 
     @Option(help: ArgumentHelp("model (packed/folder models) or test (deterministic fake, for tests only).", visibility: .hidden))

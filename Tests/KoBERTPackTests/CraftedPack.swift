@@ -102,8 +102,7 @@ enum CompletePack {
         var entries = try Quantizer.pack(checkpoint.tensors, plan: QuantizationPlan(mode: .int8, embeddingBits: embeddingBits, linearBits: linearBits), into: writer,
                                          activationMaxima: [smoothedLinear: (0..<hidden).map { 1 + Float($0 % 5) }])
         try edit(&entries, writer)
-        let tokenizer = try Quantizer.pack(TokenizerFiles(modelFileName: "tokenizer_78b3253a26.model", model: [1, 2, 3, 4],
-                                                          vocabText: "[PAD]\n[UNK]\n"), maxLength: 64, into: writer)
+        let tokenizer = try Quantizer.pack(PackSamples.fakeKoBertTokenizer(), maxLength: 64, into: writer)
         let config = checkpoint.config
         let manifest = PackManifest(config: config, task: "nsmc",
                                     labels: labels ?? config.id2label.keys.sorted().map { config.id2label[$0]! },

@@ -3,6 +3,7 @@ import KoBERTCore
 @testable import KoBERTFormat
 @testable import KoBERTQuantize
 @testable import KoBERTRuntime
+import KoBERTTokenizer
 
 /// Scratch files for one test, removed afterwards.
 final class ScratchFolder {
@@ -39,13 +40,19 @@ enum PackSamples {
         "encoder.layer.0.output.LayerNorm.weight": tensor([4], seed: 5),
     ]
 
+    /// KoBERT's two tokenizer files with placeholder bytes: packs that are never asked for text.
+    static func fakeKoBertTokenizer() throws -> TokenizerFileSet {
+        try TokenizerFileSet(kind: .koBertSentencePiece, files: [
+            .init(name: "tokenizer_78b3253a26.model", bytes: [1, 2, 3, 4]), .init(name: "vocab.txt", bytes: Array("[PAD]\n[UNK]\n".utf8)),
+        ])
+    }
+
     /// Writes a small int8 pack (with a tokenizer) and returns its manifest.
     @discardableResult
     static func writePack(to path: String, task: String = "nsmc", mode: PackMode = .int8) throws -> PackManifest {
         let writer = PackWriter()
         let entries = try Quantizer.pack(tensors, plan: QuantizationPlan(mode: mode), into: writer)
-        let tokenizer = try Quantizer.pack(TokenizerFiles(modelFileName: "tokenizer_78b3253a26.model",
-                                                          model: [1, 2, 3, 4], vocabText: "[PAD]\n[UNK]\n"),
+        let tokenizer = try Quantizer.pack(PackSamples.fakeKoBertTokenizer(),
                                            maxLength: 16, into: writer)
         let manifest = PackManifest(config: config, task: task, labels: ["negative", "positive"], tokenizer: tokenizer,
                                     tensors: entries, quantization: nil,
