@@ -47,6 +47,13 @@ final class TokenizerJSONTests: XCTestCase {
 
     func testWordPieceTokenizerJSONParity() throws { try assertParity("wordpiece") }
 
+    /// The cased and uncased WordPiece vocabularies of Tests/Fixtures/wordpiece as tokenizer.json
+    /// (`tokenizer_json_parity.py from-vocab`): BertNormalizer with clean_text and handle_chinese_chars,
+    /// uncased also lowercase + strip_accents, which decomposes Hangul syllables into jamo.
+    func testCasedWordPieceTokenizerJSONParity() throws { try assertParity("wordpiece-cased") }
+
+    func testUncasedWordPieceTokenizerJSONParity() throws { try assertParity("wordpiece-uncased") }
+
     func testFolderWithTokenizerJSONIsDetected() {
         XCTAssertEqual(TokenizerFolderKind.detect(directory: Self.folder.appendingPathComponent("unigram").path), .tokenizerJSON)
         let root = Fixtures.repositoryRoot

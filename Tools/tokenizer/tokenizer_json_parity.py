@@ -5,6 +5,7 @@
   tokenizer_json_parity.py expected --tokenizer DIR --lines LINES.txt --out EXPECTED.jsonl
   tokenizer_json_parity.py compare  --tokenizer DIR --lines LINES.txt --kobert .build/debug/kobert
   tokenizer_json_parity.py train-fixtures --out Tests/Fixtures/tokenizer-json   # tiny committed fixtures
+  tokenizer_json_parity.py from-vocab --vocab-dir DIR --out OUTDIR [--lines LINES.txt]  # vocab.txt → tokenizer.json
 
 The reference is `Tokenizer.from_file(DIR/tokenizer.json)` with the file's truncation and padding
 switched off (the Swift loader does not apply them), add_special_tokens=True. Lines are split on
@@ -227,6 +228,36 @@ def cmd_train_fixtures(args):
     print(f"fixtures → {out} ({len(test)} lines, tokenizers {tokenizers.__version__})")
 
 
+def cmd_from_vocab(args):
+    """A BERT tokenizer.json built by `tokenizers` from vocab.txt + tokenizer_config.json (BertNormalizer with
+    clean_text, handle_chinese_chars, the config's lowercase / strip_accents; BertPreTokenizer; WordPiece;
+    [CLS] $A [SEP]), so the same vocabulary is checked through both loaders; with --lines, also expected.jsonl."""
+    from tokenizers import models, normalizers, pre_tokenizers, processors
+    src = Path(args.vocab_dir)
+    config = json.loads((src / "tokenizer_config.json").read_text(encoding="utf-8"))
+    lower = bool(config.get("do_lower_case", True))
+    strip = config.get("strip_accents")
+    strip = lower if strip is None else bool(strip)
+    vocab = {}
+    for i, piece in enumerate((src / "vocab.txt").read_text(encoding="utf-8").split("\n")):
+        if piece and piece not in vocab:
+            vocab[piece] = i
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=100))
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=bool(config.get("tokenize_chinese_chars", True)),
+                                                strip_accents=strip, lowercase=lower)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.BertProcessing(("[SEP]", vocab["[SEP]"]), ("[CLS]", vocab["[CLS]"]))
+    tok.add_special_tokens([t for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]") if t in vocab])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tok.save(str(out / "tokenizer.json"))
+    if args.lines:
+        with open(out / "expected.jsonl", "w", encoding="utf-8") as f:
+            for record in reference(load(out), read_lines(args.lines)):
+                f.write(json.dumps(record) + "\n")
+    print(f"{src} (lowercase {lower}, strip_accents {strip}) → {out}/tokenizer.json (tokenizers {tokenizers.__version__})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -238,9 +269,11 @@ def main():
     p.add_argument("--lines", required=True); p.add_argument("--kobert", default=".build/debug/kobert")
     p.add_argument("--show", type=int, default=5)
     p = sub.add_parser("train-fixtures"); p.add_argument("--out", default="Tests/Fixtures/tokenizer-json")
+    p = sub.add_parser("from-vocab"); p.add_argument("--vocab-dir", required=True)
+    p.add_argument("--out", required=True); p.add_argument("--lines")
     args = parser.parse_args()
     result = {"lines": cmd_lines, "expected": cmd_expected, "compare": cmd_compare,
-              "train-fixtures": cmd_train_fixtures}[args.command](args)
+              "train-fixtures": cmd_train_fixtures, "from-vocab": cmd_from_vocab}[args.command](args)
     sys.exit(result or 0)
 
 
