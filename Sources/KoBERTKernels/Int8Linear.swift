@@ -1,4 +1,8 @@
+#if arch(arm64)
+import KoBERTKernelsARM
+#endif
 /// int8 Linear: y = dequant(quant(x) · Wqᵀ) + b, then the activation.
+/// On AArch64 tiers the whole forward runs in KoBERTKernelsARM (ARMInt8Linear, ARMInt8Bridge.swift).
 /// Weights: int8 [outFeatures][inFeatures] with one scale per output row (Int8Quantizer's format), repacked
 /// once into the layout of the active kernel family (Int8Panels). Activations: quantized per row (per token)
 /// on every call into one scratch buffer; exact int32 sums; dequantization fused into the tile store, bias
@@ -15,6 +19,10 @@ public final class Int8Linear: LinearOperator, @unchecked Sendable {
     let bias: [Float]?
     /// 1 / s[k] of SmoothQuant-style smoothing, or nil.
     let inverseInputScales: [Float]?
+    #if arch(arm64)
+    /// On an AArch64 tier (KernelFamily.active), the weight packed for it by KoBERTKernelsARM; else nil.
+    let arm: ARMInt8Linear?
+    #endif
 
     /// `inputChannelScales`: when the weights were quantized with
     /// `Int8Quantizer.quantizePerChannel(weight:…, inputChannelScales: s)`, pass the same s; activation channel k
@@ -33,6 +41,11 @@ public final class Int8Linear: LinearOperator, @unchecked Sendable {
         columnScales = scales + [Float](repeating: 0, count: panels.panelCount * Int8Panels.width - outFeatures)
         self.bias = bias
         inverseInputScales = inputChannelScales.map { $0.map { $0 != 0 && $0.isFinite ? 1 / $0 : 1 } }
+        #if arch(arm64)
+        arm = KernelFamily.active.armTier.map { tier in
+            values.withUnsafeBufferPointer { ARMInt8Linear(values: $0.baseAddress!, n: outFeatures, k: inFeatures, tier: tier) }
+        }
+        #endif
     }
 
     public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
@@ -58,6 +71,13 @@ public final class Int8Linear: LinearOperator, @unchecked Sendable {
                       afterQuantization: (() -> Void)? = nil) {
         let family = family.isAvailable ? family : KernelFamily.active
         guard rows > 0, outFeatures > 0 else { return }
+        #if arch(arm64)
+        if let tier = family.armTier {   // AArch64 tiers: KoBERTKernelsARM (ARMInt8Bridge.swift)
+            applyARM(armLinear(tier), input, rows: rows, into: output, activation: activation, threads: threads,
+                     afterQuantization: afterQuantization)
+            return
+        }
+        #endif
         let k = inFeatures, ldq = k + (k & 1)
         // The one scratch buffer of a call: int16 quanta, then the row scales.
         let quantaBytes = (rows * ldq * 2 + 63) & ~63

@@ -10,7 +10,8 @@ import KoBERTKernelsARM
 /// `generic` (Swift SIMD types, any CPU), `avx2` (AVX2 + FMA intrinsics, x86-64 only), `avx512vnni`
 /// (the AVX2 fp32 kernels plus AVX-512 VNNI int8 kernels; only when the package builds KoBERTKernelsVNNI).
 /// Picked once at start-up: the best the CPU has, unless KOBERT_KERNEL=reference|generic|avx2|avx512vnni says otherwise.
-/// On AArch64 also `neon`, `dotprod`, `i8mm` (KoBERTKernelsARM), from getauxval's HWCAP_ASIMDDP and HWCAP2_I8MM.
+/// On AArch64 `neon` (any core), `dotprod` (HWCAP_ASIMDDP), `i8mm` (HWCAP2_I8MM) from getauxval, the best
+/// being `active` (KOBERT_KERNEL=neon|dotprod|i8mm forces one); their int8 Linear and fp32 tile are KoBERTKernelsARM's.
 public enum KernelFamily: String, Sendable, CaseIterable {
     case reference
     case generic
@@ -34,10 +35,11 @@ public enum KernelFamily: String, Sendable, CaseIterable {
             families.append(.avx512vnni)
         }
         #if arch(arm64)
-        // The AArch64 tiers pass Tools/arm/check (bit-exact under qemu, each CPU's own detection), but
-        // Int8Linear and FloatLinear do not call KoBERTKernelsARM yet, so they are not offered: an aarch64
-        // build runs `generic` until that wiring lands and is tested (issue 17). What this CPU would take:
-        // ARMFeatures.hasDotProd / hasI8MM.
+        // Int8Linear runs these through KoBERTKernelsARM (ARMInt8Linear); FloatLinear gets the NEON fp32 tile
+        // (KernelTable's NEONKernels). Both are checked under qemu by Tools/arm/check; no arm64 build here.
+        families.append(.neon)
+        if ARMFeatures.hasDotProd { families.append(.dotprod) }
+        if ARMFeatures.hasI8MM { families.append(.i8mm) }
         #endif
         return families
     }()

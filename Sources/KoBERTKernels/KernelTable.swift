@@ -1,3 +1,7 @@
+#if arch(arm64)
+import KoBERTKernelsARM
+#endif
+
 /// What a kernel family runs for every kernel the GEMM drivers call. Static methods, so a driver made
 /// generic over a KernelSet is specialised per family and the tiles inline into its loops (calling through
 /// stored closures measured ~20 % slower at L = 64).
@@ -44,9 +48,9 @@ extension KernelFamily {
         case .avx2: return AVX2Kernels.self
         case .avx512vnni: return VNNIKernels.self
         #if arch(arm64)
-        // The AArch64 tiers' int8 products run in KoBERTKernelsARM; their fp32 and epilogue work is the
-        // generic Swift SIMD code, which compiles to NEON there.
-        case .neon, .dotprod, .i8mm: return GenericKernels.self
+        // The AArch64 tiers' int8 Linear runs in KoBERTKernelsARM (Int8Linear → ARMInt8Bridge.swift, before
+        // this table is consulted); this row serves their fp32 products and the rest.
+        case .neon, .dotprod, .i8mm: return NEONKernels.self
         #endif
         }
     }
@@ -194,3 +198,34 @@ enum VNNIKernels: AVX2FamilyKernels {
         VNNIBridge.offsetToUnsigned(q, rows: rows, k: k, ldq: ldq, into: u, paddedK: paddedK)
     }
 }
+
+#if arch(arm64)
+/// The AArch64 tiers' row: KoBERTKernelsARM's NEON fp32 tile (8 × 16, fmla by element) and NEON row
+/// quantizer, both checked under qemu by Tools/arm/check; the pair int8 tile, epilogue and softmax are
+/// generic (an int8 Linear on these tiers does not use this table's int8 entries: ARMInt8Bridge.swift).
+enum NEONKernels: ScalarQuadKernels {
+    static var floatTileRows: Int { 8 }
+    @inline(__always)
+    static func floatTile(kc: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, panel: UnsafePointer<Float>,
+                          c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int, alpha: Float, accumulate: Bool) {
+        NEONFloatKernels.tile(kc: kc, a: a, lda: lda, rows: rows, panel: panel, c: c, ldc: ldc, cols: cols, alpha: alpha, accumulate: accumulate)
+    }
+    static var int8TileRows: Int { GenericKernels.int8TileRows }
+    @inline(__always)
+    static func int8Tile(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                         rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        GenericKernels.int8Tile(pairs: pairs, a: a, lda: lda, rows: rows, panel: panel, rowScales: rowScales, colScales: colScales, c: c, ldc: ldc, cols: cols)
+    }
+    @inline(__always)
+    static func epilogue(c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, bias: UnsafePointer<Float>?, activation: FusedActivation) {
+        GenericKernels.epilogue(c: c, ldc: ldc, rows: rows, cols: cols, bias: bias, activation: activation)
+    }
+    @inline(__always)
+    static func quantizeRow(_ x: UnsafePointer<Float>, _ k: Int, _ inv: UnsafePointer<Float>?, _ q: UnsafeMutablePointer<Int16>) -> Float {
+        ARMActivations.quantizeRow(x, k, inv, q)
+    }
+    @inline(__always)
+    static func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ n: Int) { GenericKernels.softmaxRow(x, n) }
+}
+#endif

@@ -89,3 +89,30 @@ public func armFloatReference(_ kc: Int, _ a: UnsafePointer<Float>, _ lda: Int, 
     NEONFloatKernels.reference(kc: kc, a: a, lda: lda, rows: rows, panel: panel, c: c, ldc: ldc, cols: cols, alpha: alpha, accumulate: accumulate)
 }
 #endif
+
+#if arch(arm64)
+// The Linear-level entry points, as KoBERTKernels' Int8Linear calls them on arm64.
+@_cdecl("arm_linear_new")
+public func armLinearNew(_ code: Int, _ values: UnsafePointer<Int8>, _ n: Int, _ k: Int) -> UnsafeMutableRawPointer {
+    Unmanaged.passRetained(ARMInt8Linear(values: values, n: n, k: k, tier: tier(code))).toOpaque()
+}
+func linear(_ handle: UnsafeRawPointer) -> ARMInt8Linear { Unmanaged<ARMInt8Linear>.fromOpaque(handle).takeUnretainedValue() }
+@_cdecl("arm_linear_free") public func armLinearFree(_ handle: UnsafeMutableRawPointer) {
+    Unmanaged<ARMInt8Linear>.fromOpaque(handle).release()
+}
+@_cdecl("arm_linear_panels") public func armLinearPanels(_ handle: UnsafeRawPointer) -> Int { linear(handle).panelCount }
+@_cdecl("arm_linear_activation_bytes")
+public func armLinearActivationBytes(_ handle: UnsafeRawPointer, _ rows: Int) -> Int { linear(handle).activationBytes(rows: rows) }
+@_cdecl("arm_linear_prepare")
+public func armLinearPrepare(_ handle: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ rows: Int, _ inv: UnsafePointer<Float>?,
+                             _ a: UnsafeMutablePointer<Int8>, _ rowScales: UnsafeMutablePointer<Float>) {
+    linear(handle).prepare(x: x, rows: rows, inverseScales: inv, into: a, rowScales: rowScales)
+}
+@_cdecl("arm_linear_forward")
+public func armLinearForward(_ handle: UnsafeRawPointer, _ a: UnsafePointer<Int8>, _ rows: Int, _ rowScales: UnsafePointer<Float>,
+                             _ columnScales: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ activation: Int,
+                             _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ p0: Int, _ p1: Int) {
+    linear(handle).forward(a: a, rows: rows, rowScales: rowScales, columnScales: columnScales, bias: bias,
+                           activation: ARMActivation(rawValue: activation) ?? .none, into: c, ldc: ldc, panels: p0..<p1)
+}
+#endif

@@ -36,6 +36,13 @@ void arm_float_tile(long kc, const float *a, long lda, long rows, const float *p
                     float alpha, bool accumulate);
 void arm_float_reference(long kc, const float *a, long lda, long rows, const float *panel, float *c, long ldc, long cols,
                          float alpha, bool accumulate);
+void *arm_linear_new(long tier, const int8_t *values, long n, long k);
+void arm_linear_free(void *l);
+long arm_linear_panels(const void *l);
+long arm_linear_activation_bytes(const void *l, long rows);
+void arm_linear_prepare(const void *l, const float *x, long rows, const float *inv, int8_t *a, float *row_scales);
+void arm_linear_forward(const void *l, const int8_t *a, long rows, const float *row_scales, const float *col_scales,
+                        const float *bias, long activation, float *c, long ldc, long p0, long p1);
 
 static const char *tier_names[] = {"neon", "dotprod", "i8mm"};
 static long checks, failures;
@@ -158,6 +165,65 @@ static void run_float_case(long m, long n, long k, float alpha) {
     free(a); free(packed); free(c); free(cref); free(exact); free(bound);
 }
 
+/* The whole Linear as KoBERTKernels' Int8Linear runs it on arm64 (ARMInt8Linear: prepare, then forward
+ * per panel range), against an independent C Linear: ActivationQuantizer's rule (v = x·inv,
+ * q = clamp(rint(v · 127/max|v|), ±127), scale max|v|/127), exact int32 sums, Float(Σ)·(rs·cs), + bias,
+ * activation. none and ReLU must match bit for bit; GELU (polynomial erf) within 2e-6 · max(1, |y|) of
+ * erf in double. The panels run as one range and as two (threads); both must give the same bytes. */
+static long linear_cases;
+static void run_linear_case(long m, long n, long k, int tier, int activation, int smooth, int with_bias) {
+    long ldc = n + 3;
+    float *x = malloc(sizeof(float) * m * k), *inv = malloc(sizeof(float) * k), *cs = malloc(sizeof(float) * n);
+    float *bias = malloc(sizeof(float) * n), *want = malloc(sizeof(float) * m * n), *rs = malloc(sizeof(float) * m);
+    float *one = malloc(sizeof(float) * m * ldc), *two = malloc(sizeof(float) * m * ldc);
+    int8_t *w = malloc(n * k);
+    for (long i = 0; i < m * k; i++) x[i] = uniform() * (next() % 50 == 0 ? 40.0f : 3.0f);
+    if (m > 2) for (long i = 0; i < k; i++) x[2 * k + i] = 0;      /* a zero row: scale 0, output = bias */
+    for (long i = 0; i < k; i++) inv[i] = 0.25f + (float)(next() % 1000) / 500.0f;
+    for (long i = 0; i < n * k; i++) w[i] = (int8_t)(next() & 0xFF);
+    for (long j = 0; j < n; j++) { cs[j] = (float)(next() % 1000 + 1) / 65536.0f; bias[j] = uniform() * 2.0f; }
+    for (long r = 0; r < m; r++) {
+        float mx = 0, *v = malloc(sizeof(float) * k);
+        for (long i = 0; i < k; i++) { v[i] = smooth ? x[r * k + i] * inv[i] : x[r * k + i]; if (fabsf(v[i]) > mx) mx = fabsf(v[i]); }
+        float factor = mx > 0 ? 127.0f / mx : 0, scale = mx / 127.0f;
+        for (long j = 0; j < n; j++) {
+            int32_t sum = 0;
+            for (long i = 0; i < k; i++) {
+                float q = mx > 0 ? nearbyintf(v[i] * factor) : 0;
+                q = q > 127 ? 127 : (q < -127 ? -127 : q);
+                sum += (int32_t)q * w[j * k + i];
+            }
+            float y = (float)sum * (scale * cs[j]);
+            if (with_bias) y += bias[j];
+            if (activation == 1) y = y < 0 ? 0 : y;
+            if (activation == 2) y = (float)(0.5 * y * (1 + erf((double)y / sqrt(2.0))));
+            want[r * n + j] = y;
+        }
+        free(v);
+    }
+    void *lin = arm_linear_new(tier, w, n, k);
+    long panels = arm_linear_panels(lin), half = panels / 2;
+    int8_t *a = malloc(arm_linear_activation_bytes(lin, m));
+    arm_linear_prepare(lin, x, m, smooth ? inv : NULL, a, rs);
+    for (long i = 0; i < m * ldc; i++) one[i] = two[i] = -7.0f;
+    const float *b = with_bias ? bias : NULL;
+    arm_linear_forward(lin, a, m, rs, cs, b, activation, one, ldc, 0, panels);
+    arm_linear_forward(lin, a, m, rs, cs, b, activation, two, ldc, half, panels);
+    arm_linear_forward(lin, a, m, rs, cs, b, activation, two, ldc, 0, half);
+    expect(memcmp(one, two, sizeof(float) * m * ldc) == 0, "linear: two panel ranges vs one", m, n, k);
+    for (long r = 0; r < m; r++)
+        for (long j = 0; j < ldc; j++) {
+            float got = one[r * ldc + j];
+            if (j >= n) { expect(got == -7.0f, "linear: write past the row", m, r, j); continue; }
+            float y = want[r * n + j];
+            if (activation == 2) expect(fabsf(got - y) <= 2e-6f * (fabsf(y) > 1 ? fabsf(y) : 1), "linear gelu", m, r, j);
+            else expect(bits(got) == bits(y), "linear vs C", m, r, j);
+        }
+    arm_linear_free(lin);
+    free(x); free(inv); free(cs); free(bias); free(want); free(rs); free(one); free(two); free(w); free(a);
+    linear_cases++;
+}
+
 int main(int argc, char **argv) {
     const char *cpu = argc > 1 ? argv[1] : "?";
     unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
@@ -173,8 +239,18 @@ int main(int argc, char **argv) {
     long cases = sizeof shapes / sizeof shapes[0];
     for (long i = 0; i < cases; i++) run_case(shapes[i][0], shapes[i][1], shapes[i][2], (int)(i & 1), tiers);
     for (long i = 0; i < cases; i++) run_float_case(shapes[i][0], shapes[i][1], shapes[i][2], i & 1 ? 0.125f : 1.0f);
+    long before = checks, failed = failures;
+    static const long lshapes[][3] = {{1, 1, 1}, {3, 5, 7}, {5, 33, 19}, {9, 47, 255}, {13, 50, 771}, {11, 37, 3072}, {2, 16, 16}};
+    long lcount = sizeof lshapes / sizeof lshapes[0];
+    for (int t = 0; t < 3; t++) if (tiers[t])
+        for (long i = 0; i < lcount; i++)
+            for (int act = 0; act < 3; act++)
+                run_linear_case(lshapes[i][0], lshapes[i][1], lshapes[i][2], t, act, (int)((i + act) & 1), act != 1 || (i & 1));
+    long lchecks = checks - before, lfailed = failures - failed;
     printf("%-12s selected %-8s compared", cpu, tier_names[selected]);
     for (int t = 0; t < 3; t++) if (tiers[t]) printf(" %s", tier_names[t]);
-    printf(" + fp32 with the reference: %ld cases, %ld checks, %s\n", cases, checks, failures ? "FAIL" : "pass");
+    printf(" + fp32 with the reference: %ld cases, %ld checks, %s\n", cases, before, failed ? "FAIL" : "pass");
+    printf("%-12s linear   ARMInt8Linear prepare+forward (none/relu/gelu, bias, smoothing, 2 panel ranges) vs C:"
+           " %ld cases, %ld checks, %s\n", cpu, linear_cases, lchecks, lfailed ? "FAIL" : "pass");
     return failures ? 1 : 0;
 }
