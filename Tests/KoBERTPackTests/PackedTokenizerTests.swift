@@ -13,15 +13,21 @@ final class PackedTokenizerTests: XCTestCase {
         .deletingLastPathComponent().appendingPathComponent("Fixtures").path
     static let texts = ["Hello, world!", "안녕하세요 영화 좋아요", "", "a b c [SEP] d"]
 
-    /// The bert-seqcls fixture (100 embedding rows) in a scratch folder with a WordPiece tokenizer.json
-    /// cut to its first 100 ids (the trained fixture's specials are ids 0–4).
-    func folderWithTokenizerJSON(_ scratch: ScratchFolder) throws -> String {
+    /// The bert-seqcls fixture's config and weights (100 embedding rows, no tokenizer) in a scratch folder.
+    func checkpointCopy(_ scratch: ScratchFolder) throws -> String {
         let folder = scratch.file("model")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let source = Self.fixtures + "/checkpoints/bert-seqcls-safetensors"
         for name in ["config.json", "model.safetensors"] {
             try FileManager.default.copyItem(atPath: source + "/" + name, toPath: folder + "/" + name)
         }
+        return folder
+    }
+
+    /// The same with a WordPiece tokenizer.json
+    /// cut to its first 100 ids (the trained fixture's specials are ids 0–4).
+    func folderWithTokenizerJSON(_ scratch: ScratchFolder) throws -> String {
+        let folder = try checkpointCopy(scratch)
         let data = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/tokenizer-json/wordpiece/tokenizer.json"))
         var root = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         var model = try XCTUnwrap(root["model"] as? [String: Any])
@@ -65,12 +71,7 @@ final class PackedTokenizerTests: XCTestCase {
 
     func testWordPieceFolderTravelsInsideThePack() throws {
         let scratch = ScratchFolder()
-        let folder = scratch.file("model")
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let source = Self.fixtures + "/checkpoints/bert-seqcls-safetensors"
-        for name in ["config.json", "model.safetensors"] {
-            try FileManager.default.copyItem(atPath: source + "/" + name, toPath: folder + "/" + name)
-        }
+        let folder = try checkpointCopy(scratch)
         let words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", ",", "!", "##s"]
         try (words.joined(separator: "\n") + "\n").write(toFile: folder + "/vocab.txt", atomically: true, encoding: .utf8)
         try #"{"do_lower_case": true}"#.write(toFile: folder + "/tokenizer_config.json", atomically: true, encoding: .utf8)
