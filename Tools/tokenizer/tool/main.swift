@@ -4,6 +4,8 @@
 //   check FIXTURES.jsonl MODEL_DIR   compare with make_fixtures.py output (tokens, ids, sp ids, pairs)
 //   ids MODEL_DIR                    stdin lines → space-separated vocab ids per line (like spm_encode --output_format=id)
 //   spids MODEL_DIR                  the same with plain SentencePiece ids (no KoBERT layer)
+//   encode TOKENIZER_DIR             any folder kind (KoBERT, tokenizer.json, WordPiece vocab.txt): ids with the
+//                                    specials, untruncated, one line each (as `tokenizers`' encode gives them)
 import Foundation
 
 func fail(_ message: String) -> Never {
@@ -12,7 +14,7 @@ func fail(_ message: String) -> Never {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3 else { fail("usage: kobert-tokenizer-tool check FIXTURES.jsonl MODEL_DIR | ids MODEL_DIR | spids MODEL_DIR") }
+guard arguments.count >= 3 else { fail("usage: kobert-tokenizer-tool check FIXTURES.jsonl MODEL_DIR | ids MODEL_DIR | spids MODEL_DIR | encode TOKENIZER_DIR") }
 
 /// Reads stdin line by line as bytes, in large chunks.
 func forEachStdinLine(_ body: (ArraySlice<UInt8>) -> Void) {
@@ -72,7 +74,28 @@ func writeIds(_ tokenizer: KoBertTokenizer, plain: Bool) {
     output.flush(force: true)
 }
 
+/// Ids of `encode` (specials added, no truncation) for any tokenizer a folder holds.
+func writeEncoded(_ tokenizer: any TextTokenizer) {
+    var output = Output()
+    forEachStdinLine { line in
+        guard let text = String(validating: line, as: UTF8.self) else { output.bytes.append(contentsOf: Array("error: invalid UTF-8\n".utf8)); return }
+        for (k, id) in tokenizer.encode(text, pair: nil, maxLength: 1 << 30).ids.enumerated() {
+            if k > 0 { output.bytes.append(0x20) }
+            output.append(number: id)
+        }
+        output.bytes.append(0x0A)
+        output.flush()
+    }
+    output.flush(force: true)
+}
+
 switch arguments[1] {
+case "encode":
+    do {
+        guard let tokenizer = try TextTokenizerLoader.load(directory: arguments[2]) else { fail("\(arguments[2]): no tokenizer there") }
+        writeEncoded(tokenizer)
+    } catch { fail("\(error)") }
+
 case "ids", "spids":
     do { writeIds(try KoBertTokenizer(directory: arguments[2]), plain: arguments[1] == "spids") } catch { fail("\(error)") }
 
