@@ -23,6 +23,9 @@ final class AbsurdNumberTests: XCTestCase {
         try CompletePack.load(rebuilt)
     }
 
+    // XCTest keeps every test case object until the run ends: drop the folder now, or it outlives the run.
+    override func tearDown() { scratch = nil }
+
     private func assertLoadFails(_ bytes: [UInt8], _ label: String, line: UInt = #line) throws {
         let path = scratch.file("case.kbt")
         try bytes.writeFile(path)
