@@ -54,7 +54,8 @@ extension PackManifest {
 
 extension PackedTokenizer {
     /// The kinds this format knows; KoBERT's carries `model` + `vocab`, the others a few named files
-    /// (which names each kind reads is the tokenizer loader's check).
+    /// (which names each kind reads is the tokenizer loader's check). The same names as KoBERTTokenizer's
+    /// `TokenizerFolderKind.manifestName`, which this module cannot import (the format knows no tokenizer).
     static let kinds = [koBertKind, "wordpiece", "tokenizer.json"]
     static let maximumFiles = 8
 

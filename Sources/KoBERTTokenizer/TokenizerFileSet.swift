@@ -87,7 +87,7 @@ public struct TokenizerFileSet: Sendable {
 }
 
 extension TokenizerFolderKind {
-    /// The kind's name in a packed model's manifest (FORMAT.md).
+    /// The kind's name in a packed model's manifest (FORMAT.md; KoBERTFormat's `PackedTokenizer.kinds` lists the same).
     public var manifestName: String {
         switch self {
         case .koBertSentencePiece: return "kobert-sentencepiece"
