@@ -1,9 +1,10 @@
 import KoBERTCore
 
-/// Weight names as the encoder asks for them: no leading `distilbert.` / `bert.`, and the old
-/// LayerNorm spelling `.gamma` / `.beta` read as `.weight` / `.bias`.
+/// Weight names as the encoder asks for them: no leading `distilbert.` / `bert.` / `roberta.`
+/// (XLM-R's models use `roberta.` too), and the old LayerNorm spelling `.gamma` / `.beta` read as
+/// `.weight` / `.bias`.
 public enum CanonicalNames {
-    static let modelPrefixes = ["distilbert.", "bert."]
+    static let modelPrefixes = ["distilbert.", "bert.", "roberta."]
 
     public static func canonical(_ name: String) -> String {
         var result = Substring(name)

@@ -24,8 +24,9 @@ extension ModelConfig {
         switch modelType {
         case "distilbert": config = try distilBERT(fields)
         case "bert": config = try bert(fields)
+        case "roberta", "xlm-roberta": config = try roberta(fields, xlm: modelType == "xlm-roberta")
         case let other?:
-            throw KoBERTError("\(file): unsupported model_type \"\(other)\" (expected distilbert or bert)")
+            throw KoBERTError("\(file): unsupported model_type \"\(other)\" (expected distilbert, bert, roberta or xlm-roberta)")
         case nil:
             throw KoBERTError("\(file): no model_type, and the keys match neither distilbert nor bert")
         }
@@ -38,6 +39,8 @@ extension ModelConfig {
         if let names = dictionary["architectures"] as? [String], let first = names.first {
             if first.hasPrefix("DistilBert") { return "distilbert" }
             if first.hasPrefix("Bert") { return "bert" }
+            if first.hasPrefix("XLMRoberta") { return "xlm-roberta" }
+            if first.hasPrefix("Roberta") { return "roberta" }
         }
         if dictionary["n_layers"] != nil, dictionary["dim"] != nil { return "distilbert" }
         if dictionary["num_hidden_layers"] != nil, dictionary["hidden_size"] != nil { return "bert" }
@@ -63,21 +66,32 @@ extension ModelConfig {
     }
 
     private static func bert(_ fields: ConfigFields) throws -> ModelConfig {
+        try bertLike(fields, architecture: .bert, vocabSize: 30522, typeVocabSize: 2, padTokenId: 0)
+    }
+
+    /// RobertaConfig / XLMRobertaConfig: BertConfig's keys; transformers' defaults differ only in
+    /// vocab_size (50265 / 30522) and pad_token_id (1).
+    private static func roberta(_ fields: ConfigFields, xlm: Bool) throws -> ModelConfig {
+        try bertLike(fields, architecture: .roberta, vocabSize: xlm ? 30522 : 50265, typeVocabSize: 2, padTokenId: 1)
+    }
+
+    private static func bertLike(_ fields: ConfigFields, architecture: Architecture, vocabSize: Int, typeVocabSize: Int,
+                                 padTokenId: Int) throws -> ModelConfig {
         if let kind = try fields.string("position_embedding_type"), kind != "absolute" {
             throw KoBERTError("\(fields.file): position_embedding_type \"\(kind)\" is not supported (only absolute)")
         }
         return ModelConfig(
-            architecture: .bert,
-            vocabSize: try fields.int("vocab_size") ?? 30522,
+            architecture: architecture,
+            vocabSize: try fields.int("vocab_size") ?? vocabSize,
             hiddenSize: try fields.int("hidden_size") ?? 768,
             numLayers: try fields.int("num_hidden_layers") ?? 12,
             numHeads: try fields.int("num_attention_heads") ?? 12,
             intermediateSize: try fields.int("intermediate_size") ?? 3072,
             activation: try fields.activation("hidden_act"),
             maxPositions: try fields.int("max_position_embeddings") ?? 512,
-            typeVocabSize: try fields.int("type_vocab_size") ?? 2,
+            typeVocabSize: try fields.int("type_vocab_size") ?? typeVocabSize,
             layerNormEps: Float(try fields.double("layer_norm_eps") ?? 1e-12),
-            padTokenId: try fields.int("pad_token_id") ?? 0,
+            padTokenId: try fields.int("pad_token_id") ?? padTokenId,
             sinusoidalPositions: false,
             architectures: try fields.strings("architectures"),
             id2label: try fields.labels())

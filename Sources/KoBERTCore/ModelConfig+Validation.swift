@@ -34,6 +34,9 @@ extension ModelConfig {
                     "type_vocab_size \(typeVocabSize) out of range")
         try require(layerNormEps.isFinite && layerNormEps > 0 && layerNormEps <= 1, "layer_norm_eps \(layerNormEps) out of range (0, 1]")
         try require((0..<vocabSize).contains(padTokenId), "pad_token_id \(padTokenId) outside the vocabulary")
+        // RoBERTa's positions start after the padding row; at least one must remain.
+        try require(firstPosition < maxPositions,
+                    "max_position_embeddings \(maxPositions) leaves no position after pad_token_id \(padTokenId) (RoBERTa counts from pad_token_id + 1)")
         try require(id2label.count <= Limits.labels, "id2label has \(id2label.count) labels, more than \(Limits.labels)")
         let ids = id2label.keys.sorted()
         try require(ids == Array(0..<ids.count), "id2label ids must be 0…\(max(ids.count - 1, 0)), got \(ids.prefix(8))")

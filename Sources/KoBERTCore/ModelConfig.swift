@@ -1,7 +1,10 @@
 /// The model configuration, normalised from a Hugging Face `config.json` of model_type
-/// `distilbert` or `bert`. Field names follow BERT's; DistilBERT's are mapped in `parse`.
+/// `distilbert`, `bert`, `roberta` or `xlm-roberta`. Field names follow BERT's; DistilBERT's are
+/// mapped in `parse`.
 public struct ModelConfig: Sendable, Equatable, Codable {
-    public enum Architecture: String, Sendable, Codable { case distilbert, bert }
+    /// `roberta` covers RoBERTa and XLM-R: BERT's layers and weight names, positions counted from
+    /// `padTokenId + 1`, and a sequence head of its own (`classifier.dense` → tanh → `classifier.out_proj`).
+    public enum Architecture: String, Sendable, Codable { case distilbert, bert, roberta }
     public enum Activation: String, Sendable, Codable { case gelu, relu, geluNew = "gelu_new" }
 
     public var architecture: Architecture
@@ -14,7 +17,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     public var maxPositions: Int
     public var typeVocabSize: Int          // 0 for DistilBERT (no token types)
     public var layerNormEps: Float         // DistilBERT: 1e-12
-    public var padTokenId: Int
+    public var padTokenId: Int             // RoBERTa: also the position table's padding row
     public var sinusoidalPositions: Bool   // DistilBERT only; positions are read from the weights either way
     public var architectures: [String]     // e.g. ["DistilBertForSequenceClassification"]
     public var id2label: [Int: String]     // empty when the config has none
@@ -29,5 +32,20 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         self.layerNormEps = layerNormEps; self.padTokenId = padTokenId
         self.sinusoidalPositions = sinusoidalPositions; self.architectures = architectures
         self.id2label = id2label
+    }
+}
+
+extension ModelConfig {
+    /// The first position row a real token takes: RoBERTa / XLM-R number positions from
+    /// `padTokenId + 1` (transformers' `create_position_ids_from_input_ids`); BERT and DistilBERT from 0.
+    public var firstPosition: Int { architecture == .roberta ? padTokenId + 1 : 0 }
+
+    /// The most tokens one sequence may hold: the position rows from `firstPosition` on.
+    public var maxSequenceLength: Int { maxPositions - firstPosition }
+
+    /// The Linear whose output rows are the labels: RoBERTa's sequence head ends in
+    /// `classifier.out_proj`, every other classifier in `classifier`.
+    public func labelLinearName(sequenceClassification: Bool) -> String {
+        architecture == .roberta && sequenceClassification ? "classifier.out_proj" : "classifier"
     }
 }

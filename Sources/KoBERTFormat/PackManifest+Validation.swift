@@ -33,7 +33,9 @@ extension PackManifest {
         }
 
         // A classifier's labels name its rows (checked again, by name, once the model is built).
-        if task == "nsmc" || task == "ner", let classifier = entry("classifier.weight"), let rows = classifier.shape.first,
+        if task == "nsmc" || task == "ner",
+           let classifier = entry(config.labelLinearName(sequenceClassification: task == "nsmc") + ".weight"),
+           let rows = classifier.shape.first,
            labels.count != rows {
             throw fail("the manifest has \(labels.count) labels but the classifier has \(rows) rows")
         }

@@ -1,6 +1,6 @@
 import KoBERTCore
 
-/// word + position (+ token type, BERT only) → LayerNorm. Positions are read from the
+/// word + position (+ token type, BERT and RoBERTa) → LayerNorm. Positions are read from the
 /// weights, so DistilBERT's sinusoidal table and learned tables load the same way.
 struct Embeddings {
     let words: any EmbeddingTable
@@ -8,14 +8,21 @@ struct Embeddings {
     let tokenTypes: (any EmbeddingTable)?
     let norm: LayerNorm
     let source: String
+    /// RoBERTa / XLM-R: the padding id, whose tokens take the padding position row while every
+    /// other token counts on from `padding + 1`, as transformers numbers them. nil: positions 0, 1, 2, ….
+    let positionPadding: Int?
 
     init(_ weights: any WeightStore) throws {
         let config = weights.config
         source = weights.source
         words = try Embeddings.table(weights, "embeddings.word_embeddings", dim: config.hiddenSize)
         positions = try Embeddings.table(weights, "embeddings.position_embeddings", dim: config.hiddenSize)
-        tokenTypes = config.architecture == .bert
-            ? try Embeddings.table(weights, "embeddings.token_type_embeddings", dim: config.hiddenSize) : nil
+        tokenTypes = config.architecture == .distilbert
+            ? nil : try Embeddings.table(weights, "embeddings.token_type_embeddings", dim: config.hiddenSize)
+        positionPadding = config.architecture == .roberta ? config.padTokenId : nil
+        if let padding = positionPadding, positions.rows <= padding + 1 {
+            throw KoBERTError("\(source): tensor embeddings.position_embeddings.weight has \(positions.rows) rows, none after the padding row \(padding)")
+        }
         norm = try LayerNorm(weights, prefix: "embeddings.LayerNorm", dim: config.hiddenSize,
                              epsilon: config.layerNormEps)
     }
@@ -28,11 +35,27 @@ struct Embeddings {
         return table
     }
 
+    /// The longest sequence the position table covers (RoBERTa: rows after the padding row).
+    var maxLength: Int { positions.rows - (positionPadding.map { $0 + 1 } ?? 0) }
+
+    /// The position row of each token. RoBERTa: padding tokens sit on the padding row and do not
+    /// advance the count (transformers' `create_position_ids_from_input_ids`).
+    func positionRows(_ ids: [Int]) -> [Int] {
+        guard let padding = positionPadding else { return Array(ids.indices) }
+        var counted = 0
+        return ids.map { id in
+            if id == padding { return padding }
+            counted += 1
+            return padding + counted
+        }
+    }
+
     /// Throws, naming the offending id, before any work is done.
     func validate(_ sequence: TokenSequence) throws {
         if sequence.ids.isEmpty { throw KoBERTError("empty token sequence") }
-        if sequence.ids.count > positions.rows {
-            throw KoBERTError("sequence of \(sequence.ids.count) tokens is longer than the model's \(positions.rows) positions")
+        let counted = positionPadding.map { padding in sequence.ids.lazy.filter { $0 != padding }.count } ?? sequence.ids.count
+        if counted > maxLength {
+            throw KoBERTError("sequence of \(sequence.ids.count) tokens is longer than the model's \(maxLength) positions")
         }
         for id in sequence.ids where id < 0 || id >= words.rows {
             throw KoBERTError("token id \(id) is out of range 0..<\(words.rows)")
@@ -56,10 +79,11 @@ struct Embeddings {
         var row = 0
         let started = profiler == nil ? 0 : ForwardProfiler.clock()   // profiling hook
         for sequence in batch {
+            let positionRows = positionRows(sequence.ids)
             for (position, id) in sequence.ids.enumerated() {
                 let target = output + row * dim
                 words.copyRow(id, into: target)
-                positions.copyRow(position, into: scratch)
+                positions.copyRow(positionRows[position], into: scratch)
                 addScaled(scratch, 1, into: target, dim)
                 if let tokenTypes {
                     tokenTypes.copyRow(sequence.typeIds?[position] ?? 0, into: scratch)

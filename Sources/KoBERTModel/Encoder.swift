@@ -24,7 +24,7 @@ public struct EncoderOutput: Sendable {
     }
 }
 
-/// DistilBertModel / BertModel without a head: embeddings, then the transformer layers.
+/// DistilBertModel / BertModel / RobertaModel / XLMRobertaModel without a head: embeddings, then the transformer layers.
 /// Safe to call from several threads; each call borrows its own workspace.
 // @unchecked: weights are `let`s read by every call; `spareWorkspaces` is touched only under `lock`; `profiler` is
 // set by its one caller (kobert bench) before its forwards and never by kobertd.
@@ -50,7 +50,7 @@ public final class Encoder: @unchecked Sendable {
     /// The largest token id the model accepts plus one.
     public var vocabularySize: Int { embeddings.words.rows }
     /// The longest sequence the position table covers.
-    public var maxSequenceLength: Int { embeddings.positions.rows }
+    public var maxSequenceLength: Int { embeddings.maxLength }
 
     /// Checks ids, token types and length; the error names the offending value.
     public func validate(_ sequence: TokenSequence) throws { try embeddings.validate(sequence) }

@@ -4,7 +4,8 @@ import KoBERTKernels
 
 /// DistilBertForSequenceClassification: pre_classifier → ReLU → classifier on the first token.
 /// BertForSequenceClassification: pooler (dense → tanh) → classifier on the first token.
-/// Dropout is off at inference, so it does not appear.
+/// RobertaForSequenceClassification (and XLM-R's): classifier.dense → tanh → classifier.out_proj on
+/// the first token (<s>); the encoder's own pooler is not used. Dropout is off at inference.
 package struct SequenceClassifier {
     let pooler: any LinearOperator
     let poolerActivation: PoolerActivation
@@ -20,11 +21,14 @@ package struct SequenceClassifier {
             pooler = try checkedLinear(weights, "pre_classifier", out: h, in: h); poolerActivation = .relu
         case .bert:
             pooler = try checkedLinear(weights, "pooler.dense", out: h, in: h); poolerActivation = .tanh
+        case .roberta:
+            pooler = try checkedLinear(weights, "classifier.dense", out: h, in: h); poolerActivation = .tanh
         }
-        classifier = try headLinear(weights, "classifier", in: h)
+        classifier = try headLinear(weights, weights.config.labelLinearName(sequenceClassification: true), in: h)
     }
 
-    /// The pooled first-token vector of each sequence (BERT's pooler_output), count × hidden.
+    /// The pooled first-token vector of each sequence (BERT's pooler_output; RoBERTa's head before
+    /// out_proj), count × hidden.
     func pooled(_ output: EncoderOutput, threads: Int) -> [Float] {
         let h = output.hiddenSize, count = output.lengths.count
         var first = [Float](); first.reserveCapacity(count * h)

@@ -20,6 +20,7 @@ public enum TaskInference {
     /// - `classifier` with DistilBERT's `pre_classifier` → nsmc (sequence classification).
     /// - `classifier` with BERT's `pooler.dense` → nsmc, or ner: transformers before 3.x saved the
     ///   pooler with token classifiers too. Labels that read as BIO tags pick ner.
+    /// - RoBERTa's `classifier.dense` + `classifier.out_proj` → nsmc.
     /// - `classifier` alone → ner (a classifier on every token's hidden state).
     /// - no head → embed.
     /// `embed` is always possible: it uses the encoder only.
@@ -27,6 +28,10 @@ public enum TaskInference {
         let config = weights.config
         if weights.has("qa_outputs.weight") {
             return Evidence(likely: .qa, tasks: [.qa, .embed], tensors: ["qa_outputs.weight"], head: "question-answering")
+        }
+        if config.architecture == .roberta, weights.has("classifier.out_proj.weight") {
+            return Evidence(likely: .nsmc, tasks: [.nsmc, .embed], tensors: ["classifier.dense.weight", "classifier.out_proj.weight"],
+                            head: "sequence-classification")
         }
         guard weights.has("classifier.weight") else { return Evidence(likely: .embed, tasks: [.embed], tensors: [], head: "no") }
         if config.architecture == .distilbert, weights.has("pre_classifier.weight") {

@@ -2,7 +2,7 @@ import Foundation
 import KoBERTCore
 import KoBERTKernels
 
-/// One post-LN transformer block, the same in BERT and DistilBERT up to weight names:
+/// One post-LN transformer block, the same in BERT, RoBERTa and DistilBERT up to weight names:
 /// x ← LN(x + Attention(x)); x ← LN(x + FFN(x)).
 struct TransformerLayer {
     let query, key, value, attentionOutput: any LinearOperator
@@ -23,7 +23,7 @@ struct TransformerLayer {
                 query = p + "attention.q_lin"; key = p + "attention.k_lin"; value = p + "attention.v_lin"
                 attentionOutput = p + "attention.out_lin"; attentionNorm = p + "sa_layer_norm"
                 intermediate = p + "ffn.lin1"; output = p + "ffn.lin2"; outputNorm = p + "output_layer_norm"
-            case .bert:
+            case .bert, .roberta:
                 let p = "encoder.layer.\(layer)."
                 query = p + "attention.self.query"; key = p + "attention.self.key"; value = p + "attention.self.value"
                 attentionOutput = p + "attention.output.dense"; attentionNorm = p + "attention.output.LayerNorm"

@@ -98,11 +98,12 @@ public struct QuantizeJob {
         let writer = PackWriter(compressionLevel: compressionLevel)
         let entries = try Quantizer.pack(checkpoint.tensors, plan: plan, into: writer,
                                          activationMaxima: activationMaxima, progress: progress)
-        let packedTokenizer = try found.map { try Quantizer.pack($0.files, maxLength: config.maxPositions, into: writer) }
+        let packedTokenizer = try found.map { try Quantizer.pack($0.files, maxLength: config.maxSequenceLength, into: writer) }
         progress("hashing source files")
         let sources = try sourceFiles()
         // One name per classifier row, as the runtime names them (LABEL_i where id2label has none).
-        let classifierRows = task == .nsmc || task == .ner ? checkpoint.tensors["classifier.weight"]?.shape.first ?? 0 : 0
+        let labelLinear = config.labelLinearName(sequenceClassification: task == .nsmc) + ".weight"
+        let classifierRows = task == .nsmc || task == .ner ? checkpoint.tensors[labelLinear]?.shape.first ?? 0 : 0
         let labels = (0..<classifierRows).map { config.id2label[$0] ?? "LABEL_\($0)" }
         let provenance = Provenance(tool: Self.toolVersion, created: ISO8601DateFormatter().string(from: Date()),
                                     sources: sources.map { SourceFile(file: $0.name, sha256: $0.sha256) })
@@ -188,7 +189,7 @@ public struct QuantizeJob {
     }
 
     func calibrationSequences(tokenizer found: FoundTokenizer?, config: ModelConfig) throws -> (ids: [[Int]], source: String) {
-        let maxLength = min(calibrationMaxLength, config.maxPositions)
+        let maxLength = min(calibrationMaxLength, config.maxSequenceLength)
         func tokenize(_ lines: [String]) throws -> [[Int]] {
             guard let found else {
                 throw KoBERTError("\(modelDirectory): text calibration needs a tokenizer; give --tokenizer DIR or --calibration-ids FILE")
@@ -207,7 +208,7 @@ public struct QuantizeJob {
                 guard !ids.isEmpty, ids.allSatisfy({ $0 != nil && $0! >= 0 && $0! < config.vocabSize }) else {
                     throw KoBERTError("\(path): line \(n + 1) is not a list of token ids below \(config.vocabSize)")
                 }
-                return Array(ids.map { $0! }.prefix(config.maxPositions))
+                return Array(ids.map { $0! }.prefix(config.maxSequenceLength))
             }
             return (ids, path)
         }
@@ -222,16 +223,18 @@ public struct QuantizeJob {
         return lines
     }
 
-    /// [CLS]=2 … [SEP]=3 around ids from a fixed generator: reproducible when no tokenizer exists.
+    /// [CLS]=2 … [SEP]=3 (RoBERTa: <s>=0 … </s>=2) around ids from a fixed generator: reproducible
+    /// when no tokenizer exists.
     static func pseudoRandomIds(config: ModelConfig, maxLength: Int) -> [[Int]] {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         let low = min(5, config.vocabSize - 1)
+        let (first, last) = config.architecture == .roberta ? (0, 2) : (2, 3)
         return (0..<16).map { n in
             let length = max(3, min(maxLength, 8 + n * 4))
-            return [2 % config.vocabSize] + (0..<(length - 2)).map { _ in
+            return [first % config.vocabSize] + (0..<(length - 2)).map { _ in
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 return low + Int((state >> 33) % UInt64(max(1, config.vocabSize - low)))
-            } + [3 % config.vocabSize]
+            } + [last % config.vocabSize]
         }
     }
 

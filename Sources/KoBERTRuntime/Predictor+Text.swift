@@ -50,7 +50,10 @@ extension Predictor {
         return zip(questions, zip(encodings, logits)).map { item, pair in
             let (encoding, span) = pair
             let characters = Array(item.context.unicodeScalars)
-            let context = encoding.offsets.indices.filter { encoding.typeIds[$0] == 1 && encoding.offsets[$0] != nil }
+            // RoBERTa's tokenizers number both texts 0: find the context by its separators instead.
+            let context = encoder.config.architecture == .roberta
+                ? contextPositions(encoding.ids).filter { encoding.offsets[$0] != nil }
+                : encoding.offsets.indices.filter { encoding.typeIds[$0] == 1 && encoding.offsets[$0] != nil }
             guard let best = SpanSelector(maxLength: maxAnswerLength).best(start: span.start, end: span.end, context: context) else {
                 return Answer(answer: "", start: 0, end: 0, score: 0, startLogits: span.start, endLogits: span.end,
                               truncated: encoding.truncated)

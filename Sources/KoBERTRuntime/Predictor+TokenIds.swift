@@ -44,11 +44,14 @@ extension Predictor {
 
     /// The context is the tokens after the first [SEP] up to the next one (every non-special
     /// token when there is one segment); `start` / `end` of the answer are token indices [start, end).
-    /// Missing token types default to 0 through the first [SEP] and 1 after, as the tokenizer makes them.
+    /// Missing token types default to 0 through the first [SEP] and 1 after, as the tokenizer makes them
+    /// (BERT; RoBERTa's are all 0).
     public func answer(sequences: [TokenSequence]) throws -> [Answer] {
         let sequences = sequences.map { sequence in
             var sequence = sequence
-            if sequence.typeIds == nil, let sep = sequence.ids.firstIndex(of: separatorId) {
+            // RoBERTa / XLM-R have one segment (all 0), whatever the ids hold.
+            if sequence.typeIds == nil, encoder.config.architecture != .roberta,
+               let sep = sequence.ids.firstIndex(of: separatorId) {
                 sequence.typeIds = sequence.ids.indices.map { $0 <= sep ? 0 : 1 }
             }
             return sequence

@@ -33,9 +33,11 @@ public final class Predictor: Sendable {
             throw KoBERTError("\(weights.source): id2label has \(id2label.count) labels but the classifier has \(head.labelCount) rows")
         }
         labels = (0..<head.labelCount).map { id2label[$0] ?? "LABEL_\($0)" }
-        // KoBERT's [UNK]=0 [PAD]=1 [CLS]=2 [SEP]=3 unless the tokenizer says otherwise (--ids input has none).
-        separatorId = tokenizer?.sepId ?? 3
-        specialIds = [tokenizer?.clsId ?? 2, separatorId, tokenizer?.padId ?? 1]
+        // Unless the tokenizer says otherwise (--ids input has none): KoBERT's [UNK]=0 [PAD]=1 [CLS]=2
+        // [SEP]=3, or RoBERTa's / XLM-R's <s>=0 <pad>=1 </s>=2.
+        let roberta = weights.config.architecture == .roberta
+        separatorId = tokenizer?.sepId ?? (roberta ? 2 : 3)
+        specialIds = [tokenizer?.clsId ?? (roberta ? 0 : 2), separatorId, tokenizer?.padId ?? (roberta ? weights.config.padTokenId : 1)]
     }
 
     public var config: ModelConfig { encoder.config }
@@ -62,8 +64,10 @@ public final class Predictor: Sendable {
         return texts.map { tokenizer.encode($0, maxLength: limit) }
     }
 
+    /// RoBERTa / XLM-R take no segment ids from their tokenizers (transformers passes none, so all
+    /// are 0; a tokenizer's pair template may number the second text 1, beyond the one-row table).
     func sequence(_ encoding: Encoding) -> TokenSequence {
-        TokenSequence(ids: encoding.ids, typeIds: encoding.typeIds)
+        TokenSequence(ids: encoding.ids, typeIds: encoder.config.architecture == .roberta ? nil : encoding.typeIds)
     }
 
     func classify(_ sequences: [TokenSequence], truncated: [Bool]?) throws -> [Classification] {
@@ -112,8 +116,11 @@ public final class Predictor: Sendable {
     /// After the first [SEP] up to the next; a single segment ([CLS] text [SEP]) is all context.
     func contextPositions(_ ids: [Int]) -> [Int] {
         if let first = ids.firstIndex(of: separatorId) {
-            let end = ids[(first + 1)...].firstIndex(of: separatorId) ?? ids.count
-            if first + 1 < end { return Array((first + 1)..<end) }
+            // RoBERTa's pairs put two separators between the texts: <s> A </s></s> B </s>.
+            var start = first + 1
+            while start < ids.count, ids[start] == separatorId { start += 1 }
+            let end = ids[start...].firstIndex(of: separatorId) ?? ids.count
+            if start < end { return Array(start..<end) }
         }
         return ids.indices.filter { !specialIds.contains(ids[$0]) }
     }

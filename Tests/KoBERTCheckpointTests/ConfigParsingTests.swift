@@ -55,6 +55,33 @@ final class ConfigParsingTests: XCTestCase {
         XCTAssertEqual(labels.id2label, [0: "neg", 1: "pos"])
     }
 
+    func testRoBERTaAndXLMRConfigs() throws {
+        let roberta = try ModelConfig.load(path: Fixtures.path("roberta-seqcls-safetensors/config.json"))
+        XCTAssertEqual(roberta.architecture, .roberta)
+        XCTAssertEqual(roberta.maxPositions, 66)
+        XCTAssertEqual(roberta.padTokenId, 1)
+        XCTAssertEqual(roberta.firstPosition, 2)
+        XCTAssertEqual(roberta.maxSequenceLength, 64)
+        XCTAssertEqual(roberta.typeVocabSize, 1)
+        XCTAssertEqual(roberta.layerNormEps, 1e-5)
+        let xlm = try ModelConfig.load(path: Fixtures.path("xlm-roberta-tokcls-safetensors/config.json"))
+        XCTAssertEqual(xlm.architecture, .roberta)
+        XCTAssertEqual(xlm.architectures, ["XLMRobertaForTokenClassification"])
+        // transformers' defaults: pad_token_id 1, vocab_size 50265 (RoBERTa) / 30522 (XLM-R).
+        let bare = try parse(#"{"model_type": "roberta"}"#)
+        XCTAssertEqual(bare.padTokenId, 1)
+        XCTAssertEqual(bare.vocabSize, 50265)
+        XCTAssertEqual(try parse(#"{"model_type": "xlm-roberta"}"#).vocabSize, 30522)
+        XCTAssertEqual(try parse(#"{"architectures": ["XLMRobertaForSequenceClassification"]}"#).architecture, .roberta)
+        XCTAssertEqual(try parse(#"{"architectures": ["RobertaModel"], "vocab_size": 8}"#).architecture, .roberta)
+        let plainBERT = try parse(#"{"model_type": "bert"}"#)
+        XCTAssertEqual(plainBERT.firstPosition, 0)
+        XCTAssertEqual(plainBERT.maxSequenceLength, 512)
+        // Positions count from pad_token_id + 1: a table with no row after it is refused.
+        assertKoBERTError(try parse(#"{"model_type": "roberta", "max_position_embeddings": 2}"#),
+                          contains: ["test/config.json", "max_position_embeddings 2", "pad_token_id 1"])
+    }
+
     func testUnknownModelTypeNamesTheFile() throws {
         let path = Fixtures.path("broken-config-gpt2/config.json")
         assertKoBERTError(try ModelConfig.load(path: path), contains: [path, "gpt2"])

@@ -11,9 +11,13 @@ enum Fixtures {
 
     static func path(_ name: String) -> String { checkpoints.appendingPathComponent(name).path }
 
-    static let architectures = ["distilbert", "bert"]
+    static let architectures = ["distilbert", "bert", "roberta", "xlm-roberta"]
     static let heads = ["seqcls", "tokcls", "qa", "base"]
     static let formats = ["safetensors", "zip", "legacy"]
+    /// RoBERTa / XLM-R fixtures come in safetensors only (the readers are proven on the others).
+    static func formats(of architecture: String) -> [String] {
+        architecture.hasSuffix("roberta") ? ["safetensors"] : formats
+    }
 
     struct Entry: Decodable {
         let name: String

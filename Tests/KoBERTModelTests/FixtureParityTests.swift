@@ -10,7 +10,7 @@ final class FixtureParityTests: XCTestCase {
 
     func testEveryFixtureMatchesTransformers() throws {
         let fixtures = try CheckpointFixture.all()
-        XCTAssertEqual(fixtures.count, 24, "2 architectures × 4 heads × 3 formats")
+        XCTAssertEqual(fixtures.count, 33, "2 architectures × 4 heads × 3 formats + RoBERTa and XLM-R × 4 heads in safetensors + xlm-roberta-text")
         for fixture in fixtures {
             try check(fixture)
         }
@@ -65,7 +65,9 @@ final class FixtureParityTests: XCTestCase {
     func testPredictorTokenPathMatchesTransformers() throws {
         for (name, task) in [("distilbert-seqcls-safetensors", ModelTask.nsmc), ("bert-seqcls-zip", .nsmc),
                              ("distilbert-tokcls-zip", .ner), ("bert-tokcls-legacy", .ner),
-                             ("distilbert-qa-legacy", .qa), ("bert-qa-safetensors", .qa)] {
+                             ("distilbert-qa-legacy", .qa), ("bert-qa-safetensors", .qa),
+                             ("roberta-seqcls-safetensors", .nsmc), ("xlm-roberta-tokcls-safetensors", .ner),
+                             ("roberta-qa-safetensors", .qa)] {
             let fixture = try CheckpointFixture(name: name)
             let predictor = try Predictor(weights: try CheckpointWeights(directory: fixture.directory), task: task)
             let lengths = fixture.sequences.map(\.ids.count)

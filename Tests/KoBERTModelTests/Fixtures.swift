@@ -20,7 +20,7 @@ struct CheckpointFixture {
     /// Every architecture × head × format fixture (the broken ones and "views" have no expected outputs).
     static func all() throws -> [CheckpointFixture] {
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
-            .filter { $0.hasPrefix("distilbert-") || $0.hasPrefix("bert-") }
+            .filter { name in ["distilbert-", "bert-", "roberta-", "xlm-roberta-"].contains { name.hasPrefix($0) } }
         return try names.map { try CheckpointFixture(name: $0) }
     }
 

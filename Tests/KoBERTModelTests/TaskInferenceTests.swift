@@ -16,7 +16,7 @@ final class TaskInferenceTests: XCTestCase {
     private static let expected: [(head: String, task: ModelTask)] = [("seqcls", .nsmc), ("tokcls", .ner), ("qa", .qa), ("base", .embed)]
 
     func testHeadTensorsNameTheTask() throws {
-        for architecture in ["distilbert", "bert"] {
+        for architecture in ["distilbert", "bert", "roberta", "xlm-roberta"] {
             for (head, task) in Self.expected {
                 let name = "\(architecture)-\(head)-safetensors"
                 let withArchitectures = try CheckpointWeights(directory: CheckpointFixture.folder(name))
@@ -27,7 +27,7 @@ final class TaskInferenceTests: XCTestCase {
     }
 
     func testContradictingTaskIsOneLine() throws {
-        for architecture in ["distilbert", "bert"] {
+        for architecture in ["distilbert", "bert", "roberta", "xlm-roberta"] {
             for (head, task) in Self.expected {
                 let weights = try bare("\(architecture)-\(head)-safetensors")
                 for other in ModelTask.allCases {

@@ -7,7 +7,7 @@ import KoBERTModel
 @testable import KoBERTQuantize
 @testable import KoBERTRuntime
 
-/// quantize → pack → load → predict, against the fp32 checkpoint, for every head of both architectures.
+/// quantize → pack → load → predict, against the fp32 checkpoint, for every head of every architecture.
 ///
 /// Tolerances (tiny random models, measured ≈ 0.01–0.02): relative L2 error of the compared
 /// outputs ≤ 0.05; sequence labels identical wherever fp32's top-two margin exceeds 0.1;
@@ -21,6 +21,8 @@ final class PackFidelityTests: XCTestCase {
         ("distilbert-tokcls-legacy", .ner), ("bert-tokcls-safetensors", .ner),
         ("distilbert-qa-zip", .qa), ("bert-qa-legacy", .qa),
         ("distilbert-base-safetensors", .embed), ("bert-base-zip", .embed),
+        ("roberta-seqcls-safetensors", .nsmc), ("xlm-roberta-tokcls-safetensors", .ner),
+        ("xlm-roberta-qa-safetensors", .qa), ("roberta-base-safetensors", .embed),
     ]
 
     func testInt8AgreesWithFP32ForEveryHead() throws {
