@@ -4,7 +4,7 @@ import ArgumentParser
 struct KobertQuantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kobert-quantize",
-        abstract: "Pack a DistilKoBERT / KoBERT checkpoint into one int8 (or fp16 / fp32) model file.",
+        abstract: "Pack a DistilBERT / BERT / RoBERTa / XLM-R checkpoint (DistilKoBERT, KoBERT, multilingual-e5, …) into one int8 (or fp16 / fp32) model file.",
         discussion: """
         Usage:
           kobert-quantize MODEL_DIR -o OUT.kbt [--task auto|nsmc|ner|qa|embed]

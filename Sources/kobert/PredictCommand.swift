@@ -17,8 +17,10 @@ struct PredictCommand: ParsableCommand {
           --ids           a JSON array of token ids, [CLS]/[SEP] included,
                           e.g. [2, 517, 3]; or, for BERT segments,
                           {"input_ids": [...], "token_type_ids": [...]}
+                          (RoBERTa / XLM-R: <s> ... </s>, one segment)
           --task qa       {"question": "...", "context": "..."}; with --ids
                           [CLS] question [SEP] context [SEP] as ids
+                          (RoBERTa: <s> question </s></s> context </s>)
 
         Output, one JSON object per line, in input order:
           nsmc   {"label", "probs", "logits"}
@@ -53,7 +55,7 @@ struct PredictCommand: ParsableCommand {
               kobert predict --model qa-folder --task qa
         """)
 
-    @Option(name: .long, help: "A Hugging Face model folder (config.json + weights) or a packed .kbt file.")
+    @Option(name: .long, help: "A Hugging Face model folder (config.json + weights; DistilBERT, BERT, RoBERTa or XLM-R) or a packed .kbt file.")
     var model: String
 
     @Option(name: .long, help: "nsmc | ner | qa | embed (default: the task the model was trained or packed for).")
