@@ -1,8 +1,9 @@
 import Foundation
 
-/// The least agreement with fp32 a packed model must keep on the calibration sentences: output
-/// cosine mean and worst sentence (for embed, both the [CLS] and the mean-pooled vector), and for
-/// classifiers no argmax that the plain 8-bit grids keep may flip.
+/// The least agreement with fp32 a packed model must keep on text like its calibration sentences
+/// (the sensitivity pass holds the calibration sentences themselves to a quarter of each deficit):
+/// output cosine mean and worst sentence (for embed, both the [CLS] and the mean-pooled vector),
+/// and for classifiers no argmax that the plain 8-bit grids keep may flip.
 public struct FidelityBudget: Sendable, Equatable, Codable {
     public var meanCosine: Double
     public var worstCosine: Double

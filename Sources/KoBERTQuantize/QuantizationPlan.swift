@@ -23,6 +23,9 @@ public struct QuantizationPlan: Sendable {
     /// weights. Uses activation statistics from the calibration text. Default 0.5: on a trained
     /// BERT (all-MiniLM-L6-v2) it lifts the worst mean-pooled cosine from 0.988 to 0.996.
     public var smoothing: Float?
+    /// When true (kobert-quantize's default), `smoothing` is measured against no smoothing on the
+    /// calibration sentences and kept only where it helps (SmoothingChoice); false: used as given.
+    public var measuresSmoothing = false
 
     /// Bits of the word and position embedding tables (4…8), forced; nil: chosen per table by the
     /// sensitivity pass (SensitivityPass), 8 where no pass runs. Fewer bits, a coarser grid per row,
@@ -107,7 +110,9 @@ public struct QuantizationPlan: Sendable {
         case .fp16: return .f16
         case .int8:
             // Positions too: a 512 × 768 fp32 table is 1.5 MB resident, int8 per row loses nothing visible.
-            if Self.isEmbeddingTable(name, shape: shape) { return .i8 }
+            if Self.isEmbeddingTable(name, shape: shape) {
+                return keepsFloat(linearPrefix: String(name.dropLast(".weight".count))) ? .f32 : .i8
+            }
             if Self.isLinearWeight(name, shape: shape) {
                 return keepsFloat(linearPrefix: String(name.dropLast(".weight".count))) ? .f32 : .i8
             }

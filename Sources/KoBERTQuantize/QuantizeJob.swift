@@ -72,7 +72,7 @@ public struct QuantizeJob {
                 // Token ids that are not the model's own text choose the grids and the smoothing on noise.
                 progress("warning: \(modelDirectory) has no tokenizer, so the built-in Korean sample cannot be read and grids are chosen on pseudo-random ids; pass --calibration-ids FILE (token ids from the model's own tokenizer, one sentence a line)")
             } else if found!.files.kind != .koBertSentencePiece {
-                // The sample is 22 Korean movie-review sentences, chosen for KoBERT's vocabulary.
+                // The sample is Korean reviews, news and questions, chosen for KoBERT's vocabulary.
                 progress("warning: the built-in calibration sample is \(CalibrationSample.sentences.count) Korean review sentences, chosen for KoBERT; for this \(found!.files.kind.manifestName) model pass --calibration FILE with text like its inputs (one sentence a line)")
             }
         }
@@ -87,6 +87,13 @@ public struct QuantizeJob {
             activationMaxima = recorder.channelMaxima
         }
         var plan = self.plan
+        if plan.mode == .int8, plan.measuresSmoothing, plan.smoothing != nil {
+            let measured = try SmoothingChoice(reference: reference, tensors: checkpoint.tensors, plan: plan,
+                                               activationMaxima: activationMaxima, task: task, sequences: sequences.ids,
+                                               threads: threads).run()
+            progress(measured.line)
+            plan.smoothing = measured.smoothing
+        }
         var choice: SensitivityPass.Choice? = nil
         if !plan.measuredTensors(checkpoint.tensors.mapValues(\.shape)).isEmpty {
             let pass = SensitivityPass(reference: reference, tensors: checkpoint.tensors, plan: plan,

@@ -22,6 +22,14 @@ struct SensitivityPass {
 
     static let narrowerBits = [7, 6, 5, 4]
 
+    /// The share of the budget's deficits (1 − cosine) the calibration sentences may spend, so that
+    /// text the pass never saw keeps the whole budget: a few dozen sentences rarely hold the worst
+    /// case of hundreds. Measured on the full-size random DistilKoBERT with the built-in sample and
+    /// three splits of 300 held-out NSMC dev reviews, worst logits cosine against a 0.995 budget:
+    /// the whole budget spent, 0.9928 / 0.9895 on the first two; a quarter, 0.9973 / 0.9988 / 0.9971;
+    /// a quarter of the worst only (the mean spent whole), 0.9920 / 0.9980 / 0.9977.
+    static let calibrationShare = 0.25
+
     struct Choice {
         var bits: [String: Int]
         var costs: [TensorCost]
@@ -59,14 +67,17 @@ struct SensitivityPass {
         }
         let baseline = try deficits(baselineBits)
         let views = baseline.perView.count
-        let limitMean = 1 - plan.fidelity.meanCosine, limitWorst = 1 - plan.fidelity.worstCosine
-        func keeps(_ d: Deficits) -> Bool {
-            d.agreement >= baseline.agreement && (0..<views).allSatisfy { d.mean($0) <= limitMean && d.worst($0) <= limitWorst }
+        let budgetMean = 1 - plan.fidelity.meanCosine, budgetWorst = 1 - plan.fidelity.worstCosine
+        let limitMean = Self.calibrationShare * budgetMean, limitWorst = Self.calibrationShare * budgetWorst
+        func within(_ d: Deficits, mean: Double, worst: Double) -> Bool {
+            d.agreement >= baseline.agreement && (0..<views).allSatisfy { d.mean($0) <= mean && d.worst($0) <= worst }
         }
-        progress(String(format: "sensitivity: %d tensors on %d sequences; 8-bit grids: cosine mean %.6f worst %.6f, budget %.4f / %.4f",
+        func keeps(_ d: Deficits) -> Bool { within(d, mean: limitMean, worst: limitWorst) }
+        progress(String(format: "sensitivity: %d tensors on %d sequences; 8-bit grids: cosine mean %.6f worst %.6f, budget %.4f / %.4f (%.5f / %.5f on these sequences, so that unseen text keeps the budget)",
                         measured.count, sequences.count, 1 - (0..<views).map(baseline.mean).max()!,
-                        1 - (0..<views).map(baseline.worst).max()!, plan.fidelity.meanCosine, plan.fidelity.worstCosine))
-        guard keeps(baseline) else {
+                        1 - (0..<views).map(baseline.worst).max()!, plan.fidelity.meanCosine, plan.fidelity.worstCosine,
+                        1 - limitMean, 1 - limitWorst))
+        guard within(baseline, mean: budgetMean, worst: budgetWorst) else {
             progress("warning: even 8-bit grids miss the fidelity budget on the calibration sentences; every measured tensor stays at 8 bits")
             return Choice(bits: baselineBits, costs: measured.map { TensorCost(name: $0, bits: 8, meanCost: 0, worstCost: 0) },
                           kept: false, summary: "8-bit grids miss the budget")

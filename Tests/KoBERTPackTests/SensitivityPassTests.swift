@@ -133,6 +133,55 @@ final class SensitivityPassTests: XCTestCase {
         XCTAssertEqual(lines.filter { $0.hasPrefix("warning:") }, [])
     }
 
+    /// The pass spends a quarter of the budget's deficits on the calibration sentences, so that text
+    /// it never saw keeps the whole budget: a budget of 0.98 / 0.9 narrows grids only as far as
+    /// 0.995 / 0.975 on the sentences it measured.
+    func testCalibrationSpendsAQuarterOfTheBudget() throws {
+        let scratch = ScratchFolder()
+        let budget = FidelityBudget(meanCosine: 0.98, worstCosine: 0.9)
+        let packed = try pack(Self.encoderFolder, fidelity: budget, to: scratch.file("quarter.kbt"))
+        XCTAssertEqual(packed.report.budgetKept, true)
+        XCTAssertTrue(try XCTUnwrap(packed.report.tensorCosts).contains { $0.bits < 8 }, "the budget leaves room to narrow")
+        let share = SensitivityPass.calibrationShare
+        XCTAssertEqual(share, 0.25)
+        for (mean, worst) in [(packed.report.meanCosine, packed.report.worstCosine),
+                              (try XCTUnwrap(packed.report.pooledMeanCosine), try XCTUnwrap(packed.report.pooledWorstCosine))] {
+            XCTAssertLessThanOrEqual(1 - mean, share * (1 - budget.meanCosine) + 1e-9)
+            XCTAssertLessThanOrEqual(1 - worst, share * (1 - budget.worstCosine) + 1e-9)
+        }
+    }
+
+    /// By default smoothing is measured against none and kept only where it helps; an explicit
+    /// α (--smooth) is used as given.
+    func testSmoothingIsKeptOnlyWhereItMeasuresBetter() throws {
+        let scratch = ScratchFolder()
+        let reference = try CheckpointWeights(directory: Self.folder)
+        let checkpoint = try Checkpoint.load(directory: Self.folder)
+        var plan = QuantizationPlan(mode: .int8)
+        plan.measuresSmoothing = true
+        var job = QuantizeJob(modelDirectory: Self.folder, output: scratch.file("measured.kbt"))
+        job.plan = plan
+        job.calibrationLimit = 4
+        job.compressionLevel = 1
+        var lines: [String] = []
+        let measured = try job.run { lines.append($0) }
+        let line = try XCTUnwrap(lines.first { $0.hasPrefix("outlier smoothing measured on 4 sequences") }, "\(lines)")
+        // The same measurement, made here: the job kept α exactly when it was no worse.
+        let sequences = try job.calibrationSequences(tokenizer: nil, config: reference.config).ids.prefix(4)
+        let recorder = ActivationRecorder()
+        _ = try Calibration.outputs(try Predictor(weights: recorder.watching(reference), task: .nsmc), task: .nsmc, Array(sequences))
+        let choice = try SmoothingChoice(reference: reference, tensors: checkpoint.tensors, plan: plan,
+                                         activationMaxima: recorder.channelMaxima, task: .nsmc, sequences: Array(sequences),
+                                         threads: 2).run()
+        XCTAssertEqual(choice.line, line)
+        XCTAssertEqual(measured.report.smoothing, choice.smoothing)
+        // Given explicitly, α is not second-guessed.
+        var given = job
+        given.output = scratch.file("given.kbt")
+        given.plan.measuresSmoothing = false
+        XCTAssertEqual(try given.run().report.smoothing, 0.5)
+    }
+
     // MARK: helpers
 
     private func pack(_ folder: String = SensitivityPassTests.folder, fidelity: FidelityBudget = .standard, embeddingBits: Int? = nil, linearBits: Int? = nil,

@@ -33,7 +33,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import REPO, load_model  # noqa: E402
+from compare import REPO  # noqa: E402
+from peers.common import load_model  # noqa: E402
 
 STDLIB_MODULES = ["argparse", "asyncio", "collections", "csv", "datetime", "decimal", "email", "fractions",
                   "functools", "heapq", "http.client", "inspect", "io", "itertools", "json", "logging", "math",
