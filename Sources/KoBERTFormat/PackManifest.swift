@@ -83,7 +83,7 @@ public struct PackedTokenizerFile: Codable, Sendable {
 /// fp32 vs packed agreement measured by the quantizer on calibration text.
 public struct QuantizationReport: Codable, Sendable {
     public var mode: String                 // "int8", "fp16" or "fp32"
-    public var keptFloat: [String]          // linears left in float by --keep-fp32
+    public var keptFloat: [String]          // linears and embedding tables left in float by --keep-fp32
     public var smoothing: Float?            // SmoothQuant α, nil when off
     public var calibrationSource: String    // file path or "built-in sample"
     public var sentences: Int

@@ -16,8 +16,9 @@ public enum PackMode: String, Sendable, CaseIterable {
 /// Decides each tensor's storage type from its canonical name and shape.
 public struct QuantizationPlan: Sendable {
     public var mode: PackMode
-    /// Linears whose prefix matches one of these stay fp32: a glob (`*`, `?`) matched against the
-    /// whole prefix, or, without wildcards, a substring ("attention", "layer.2.ffn", "classifier").
+    /// Linears and embedding tables whose prefix matches one of these stay fp32: a glob (`*`, `?`)
+    /// matched against the whole prefix, or, without wildcards, a substring ("attention",
+    /// "layer.2.ffn", "classifier", "embeddings.word_embeddings").
     public var keepFloat: [String]
     /// SmoothQuant migration strength α (0…1) for int8 linears, or nil for plain per-channel
     /// weights. Uses activation statistics from the calibration text. Default 0.5: on a trained

@@ -57,11 +57,12 @@ public struct QuantizeJob {
         // Before the slow part: --task ner on a sequence classifier's weights is refused at once.
         try TaskInference.requireCompatible(task, reference)
         if plan.mode == .int8 {
-            let linears = checkpoint.tensors.compactMap { name, tensor -> String? in
-                QuantizationPlan.isLinearWeight(name, shape: tensor.shape) ? String(name.dropLast(".weight".count)) : nil
+            let prefixes = checkpoint.tensors.compactMap { name, tensor -> String? in
+                QuantizationPlan.isLinearWeight(name, shape: tensor.shape) || QuantizationPlan.isEmbeddingTable(name, shape: tensor.shape)
+                    ? String(name.dropLast(".weight".count)) : nil
             }
-            for pattern in plan.unmatchedKeepFloatPatterns(linearPrefixes: linears) {
-                progress("warning: --keep-fp32 \(pattern) matches no Linear layer; nothing kept in fp32 for it")
+            for pattern in plan.unmatchedKeepFloatPatterns(linearPrefixes: prefixes) {
+                progress("warning: --keep-fp32 \(pattern) matches no Linear layer or embedding table; nothing kept in fp32 for it")
             }
         }
         let found = try findTokenizer(config: config, progress: progress)
@@ -125,7 +126,8 @@ public struct QuantizeJob {
         progress("calibrating on \(sequences.ids.count) sequences (\(sequences.source))")
         let candidate = try PackedWeights(path: scratch, threads: threads)
         let keptFloat = plan.mode == .int8
-            ? entries.filter { $0.dtype == .f32 && QuantizationPlan.isLinearWeight($0.name, shape: $0.shape) }.map(\.name)
+            ? entries.filter { $0.dtype == .f32 && (QuantizationPlan.isLinearWeight($0.name, shape: $0.shape)
+                                                   || QuantizationPlan.isEmbeddingTable($0.name, shape: $0.shape)) }.map(\.name)
             : []
         manifest.quantization = try KoBERTQuantize.Calibration(reference: reference, candidate: candidate, task: task, threads: threads)
             .measure(sequences.ids, source: sequences.source, mode: plan.mode, keptFloat: keptFloat,

@@ -56,7 +56,7 @@ struct QuantizeCommand: ParsableCommand {
     var calibrationIds: String?
 
     @Option(name: .customLong("keep-fp32"), parsing: .upToNextOption,
-            help: "Linears to keep in fp32 (mixed precision): substrings or globs of the prefix, e.g. classifier 'transformer.layer.2.*'. A pattern that matches no Linear is warned about on stderr (the pack still proceeds).")
+            help: "Linears and embedding tables to keep in fp32 (mixed precision): substrings or globs of the prefix, e.g. classifier 'transformer.layer.2.*' embeddings.word_embeddings. A pattern that matches nothing is warned about on stderr (the pack still proceeds).")
     var keepFP32: [String] = []
 
     @Option(name: .customLong("smooth"),

@@ -86,6 +86,25 @@ final class PackFidelityTests: XCTestCase {
         }
     }
 
+    func testKeepFP32ReachesEmbeddingTables() throws {
+        let scratch = ScratchFolder()
+        var job = QuantizeJob(modelDirectory: Self.checkpoints + "/bert-base-zip", output: scratch.file("e.kbt"))
+        job.plan = QuantizationPlan(mode: .int8, keepFloat: ["embeddings.word_embeddings"])
+        job.calibrationLimit = 4
+        var lines: [String] = []
+        let summary = try job.run { lines.append($0) }
+        XCTAssertFalse(lines.contains { $0.hasPrefix("warning: --keep-fp32") }, "\(lines)")
+        let file = try PackFile(path: scratch.file("e.kbt"))
+        XCTAssertEqual(file.manifest.entry("embeddings.word_embeddings.weight")?.dtype, .f32)
+        XCTAssertEqual(file.manifest.entry("embeddings.position_embeddings.weight")?.dtype, .i8)
+        XCTAssertEqual(summary.report.keptFloat, ["embeddings.word_embeddings.weight"])
+        // And it runs: the embeddings agree with fp32 as closely as the all-int8 file's do.
+        let (want, got) = try compare(folder: "bert-base-zip", packed: scratch.file("e.kbt"), task: .embed)
+        var difference: Float = 0, norm: Float = 0
+        for (a, b) in zip(want.flatMap { $0 }, got.flatMap { $0 }) { difference += (a - b) * (a - b); norm += a * a }
+        XCTAssertLessThan((difference / norm).squareRoot(), 0.05)
+    }
+
     func testKeepFP32LeavesMatchingLinearsFloat() throws {
         let scratch = ScratchFolder()
         var job = QuantizeJob(modelDirectory: Self.checkpoints + "/distilbert-seqcls-safetensors", output: scratch.file("m.kbt"))
