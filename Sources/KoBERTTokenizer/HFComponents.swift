@@ -188,34 +188,29 @@ struct MetaspacePreTokenizer: Sendable {
 /// consecutive unknowns fused into one token spelled as the text, each token's id looked up by
 /// its spelling (the unknown id when absent, or `<0xXX>` byte pieces with byte_fallback).
 struct HFUnigramModel: Sendable {
+    /// Keyed by UTF-8 bytes: Swift's String equality is canonical equivalence, so "각" and its
+    /// decomposed jamo would be one key, while the reference tells them apart. Also answers the
+    /// exact-spelling lookups (unknown runs, byte fallback).
     private let trie: PieceTrie
     private let scores: [Double]
-    /// Keyed by UTF-8 bytes: Swift's String equality is canonical equivalence, so "각" and its
-    /// decomposed jamo would be one key, while the reference tells them apart.
-    private let ids: [[UInt8]: Int]
     let unknownId: Int
     private let unknownScore: Double
     private let byteFallback: Bool
 
-    /// `vocab`: (piece, score) in id order. A repeated piece answers with its last id, as the reference's map does.
-    init(vocab: [(String, Double)], unknownId: Int, byteFallback: Bool, source: String) throws {
-        guard !vocab.isEmpty else { throw TokenizerError("\(source): model Unigram has an empty vocab") }
-        guard unknownId >= 0, unknownId < vocab.count else {
-            throw TokenizerError("\(source): model Unigram unk_id \(unknownId) is outside the vocab (\(vocab.count) pieces)")
+    /// `pieces` and `scores` in id order. A repeated piece answers with its last id, as the reference's map does.
+    init(pieces: [String], scores: [Double], unknownId: Int, byteFallback: Bool, source: String) throws {
+        precondition(pieces.count == scores.count)
+        guard !pieces.isEmpty else { throw TokenizerError("\(source): model Unigram has an empty vocab") }
+        guard unknownId >= 0, unknownId < pieces.count else {
+            throw TokenizerError("\(source): model Unigram unk_id \(unknownId) is outside the vocab (\(pieces.count) pieces)")
         }
-        var ids: [[UInt8]: Int] = [:]
-        ids.reserveCapacity(vocab.count)
-        var minScore = Double.greatestFiniteMagnitude
-        let spellings = vocab.map { Array($0.0.utf8) }
-        for (id, (bytes, entry)) in zip(spellings, vocab).enumerated() {
-            ids[bytes] = id
-            minScore = min(minScore, entry.1)
-        }
-        self.ids = ids
-        scores = vocab.map(\.1)
-        trie = PieceTrie(pieces: spellings.map { ($0, ids[$0]!) })
+        var spellings = PieceSpellings()
+        spellings.reserveCapacity(strings: pieces.count, bytes: pieces.count * 8)
+        for piece in pieces { spellings.append(piece.utf8) }
+        trie = PieceTrie(spellings: spellings, repeated: .keepsLast)
+        self.scores = scores
         self.unknownId = unknownId
-        unknownScore = minScore - 10.0
+        unknownScore = (scores.min() ?? 0) - 10.0
         self.byteFallback = byteFallback
     }
 
@@ -287,15 +282,16 @@ struct HFUnigramModel: Sendable {
                 continue
             }
             let spelling = String(decoding: bytes[segment.start..<segment.end], as: UTF8.self)
-            if let id = ids[Array(bytes[segment.start..<segment.end])] {
+            let id = bytes.withUnsafeBufferPointer { trie.exactMatch($0, segment.start..<segment.end) }
+            if id >= 0 {
                 output.append(TokenPiece(piece: spelling, id: id, start: span.start, end: span.end))
                 continue
             }
             if byteFallback {
-                let byteIds = bytes[segment.start..<segment.end].map { ids[Array(byteToken($0).utf8)] }
-                if byteIds.allSatisfy({ $0 != nil }) {
+                let byteIds = bytes[segment.start..<segment.end].map { trie.exactMatch(Array(byteToken($0).utf8)) }
+                if byteIds.allSatisfy({ $0 >= 0 }) {
                     for (byte, id) in zip(bytes[segment.start..<segment.end], byteIds) {
-                        output.append(TokenPiece(piece: byteToken(byte), id: id!, start: span.start, end: span.end))
+                        output.append(TokenPiece(piece: byteToken(byte), id: id, start: span.start, end: span.end))
                     }
                     continue
                 }
@@ -308,58 +304,4 @@ struct HFUnigramModel: Sendable {
         let hex = Array("0123456789ABCDEF")
         return "<0x\(hex[Int(byte >> 4)])\(hex[Int(byte & 15)])>"
     }
-}
-
-/// The Unigram scores of a tokenizer.json (`model.vocab[i][1]`), re-read from the number literals
-/// with Double(String), which rounds correctly: Foundation's JSONSerialization can miss by an ulp,
-/// and equal-looking Viterbi paths then break ties the other way than the reference (serde_json).
-/// A small scan of the JSON structure; nil when the text is not shaped as expected.
-func unigramScoreLiterals(_ bytes: [UInt8]) -> [Double]? {
-    enum Frame { case object(key: ArraySlice<UInt8>, expectingKey: Bool), array(index: Int) }
-    var stack: [Frame] = []
-    var scores: [Double] = []
-    var i = 0
-    let n = bytes.count
-    let model = Array("model".utf8)[...], vocab = Array("vocab".utf8)[...]
-    func atScore() -> Bool {
-        guard stack.count == 4, case .object(let k0, _) = stack[0], k0 == model,
-              case .object(let k1, _) = stack[1], k1 == vocab,
-              case .array = stack[2], case .array(let field) = stack[3], field == 1 else { return false }
-        return true
-    }
-    while i < n {
-        let c = bytes[i]
-        switch c {
-        case UInt8(ascii: "{"): stack.append(.object(key: [], expectingKey: true)); i += 1
-        case UInt8(ascii: "["): stack.append(.array(index: 0)); i += 1
-        case UInt8(ascii: "}"), UInt8(ascii: "]"):
-            guard !stack.isEmpty else { return nil }
-            stack.removeLast(); i += 1
-        case UInt8(ascii: ","):
-            guard let top = stack.last else { return nil }
-            switch top {
-            case .array(let index): stack[stack.count - 1] = .array(index: index + 1)
-            case .object(let key, _): stack[stack.count - 1] = .object(key: key, expectingKey: true)
-            }
-            i += 1
-        case UInt8(ascii: "\""):
-            var k = i + 1
-            while k < n, bytes[k] != UInt8(ascii: "\"") { k += bytes[k] == UInt8(ascii: "\\") ? 2 : 1 }
-            guard k < n else { return nil }
-            if case .object(_, true)? = stack.last {
-                stack[stack.count - 1] = .object(key: bytes[(i + 1)..<k], expectingKey: false)
-            }
-            i = k + 1
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            var k = i
-            while k < n, "+-.eE0123456789".utf8.contains(bytes[k]) { k += 1 }
-            if atScore() {
-                guard let value = Double(String(decoding: bytes[i..<k], as: UTF8.self)) else { return nil }
-                scores.append(value)
-            }
-            i = k
-        default: i += 1   // whitespace, ':', true / false / null
-        }
-    }
-    return scores
 }

@@ -69,29 +69,41 @@ public final class HFTokenizer: Sendable {
         try self.init(data: data, source: path)
     }
 
-    public init(data: Data, source: String = fileName) throws {
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw TokenizerError("\(source): not a JSON object")
-        }
+    public convenience init(data: Data, source: String = fileName) throws {
+        try self.init(bytes: [UInt8](data), source: source)
+    }
+
+    /// Reads the file with JSONDocument (strict, numbers rounded from their literals like serde_json).
+    init(bytes: [UInt8], source: String = fileName) throws {
+        let document: JSONDocument
+        do { document = try JSONDocument(bytes: bytes) } catch { throw TokenizerError("\(source): \(error)") }
+        let root = document.root
+        guard root.isObject else { throw TokenizerError("\(source): not a JSON object") }
         func fail(_ message: String) -> TokenizerError { TokenizerError("\(source): \(message)") }
-        func object(_ value: Any?, _ what: String) throws -> [String: Any]? {
-            guard let value, !(value is NSNull) else { return nil }
-            guard let object = value as? [String: Any] else { throw fail("\(what) must be an object") }
-            return object
+        func object(_ value: JSONValue?, _ what: String) throws -> JSONValue? {
+            guard let value, !value.isNull else { return nil }
+            guard value.isObject else { throw fail("\(what) must be an object") }
+            return value
         }
-        func type(_ object: [String: Any], _ what: String) throws -> String {
-            guard let type = object["type"] as? String else { throw fail("\(what) has no type") }
+        func type(_ object: JSONValue, _ what: String) throws -> String {
+            guard let type = object["type"]?.string else { throw fail("\(what) has no type") }
             return type
         }
-        func flag(_ object: [String: Any], _ key: String, _ what: String, default value: Bool?) throws -> Bool? {
-            guard let raw = object[key], !(raw is NSNull) else { return value }
-            guard let flag = raw as? Bool else { throw fail("\(what) \(key) must be true or false") }
+        func flag(_ object: JSONValue, _ key: String, _ what: String, default value: Bool?) throws -> Bool? {
+            guard let raw = object[key], !raw.isNull else { return value }
+            guard let flag = raw.bool else { throw fail("\(what) \(key) must be true or false") }
             return flag
         }
-        func integer(_ raw: Any?, _ what: String) throws -> Int {
-            guard let number = raw as? NSNumber, let value = Int(exactly: number.doubleValue),
+        func integer(_ raw: JSONValue?, _ what: String) throws -> Int {
+            guard let number = raw?.double, let value = Int(exactly: number),
                   value >= 0, value <= Int(Int32.max) else { throw fail("\(what) must be an id from 0 to \(Int32.max)") }
             return value
+        }
+        /// An array whose elements are all strings.
+        func strings(_ raw: JSONValue?) -> [String]? {
+            guard let list = raw?.array else { return nil }
+            let texts = list.compactMap(\.string)
+            return texts.count == list.count ? texts : nil
         }
 
         // Normalizer.
@@ -100,7 +112,7 @@ public final class HFTokenizer: Sendable {
         if let normalizer = try object(root["normalizer"], "normalizer") {
             var queue = [normalizer]
             if try type(normalizer, "normalizer") == "Sequence" {
-                guard let list = normalizer["normalizers"] as? [Any] else { throw fail("normalizer Sequence has no normalizers list") }
+                guard let list = normalizer["normalizers"]?.array else { throw fail("normalizer Sequence has no normalizers list") }
                 queue = try list.map { raw in
                     guard let step = try object(raw, "normalizer") else { throw fail("normalizer Sequence holds a null") }
                     return step
@@ -118,21 +130,21 @@ public final class HFTokenizer: Sendable {
                         stripAccents: try flag(step, "strip_accents", "BertNormalizer", default: nil) ?? lowercase,
                         lowercase: lowercase)
                 case "Precompiled":
-                    guard let text = step["precompiled_charsmap"] as? String, let blob = Data(base64Encoded: text) else {
+                    guard let text = step["precompiled_charsmap"]?.string, let blob = Data(base64Encoded: text) else {
                         throw fail("normalizer Precompiled has no base64 precompiled_charsmap")
                     }
                     steps.append(.precompiled(try PrecompiledCharsmap(blob: [UInt8](blob), source: source)))
                 case "Replace":
-                    guard let pattern = step["pattern"] as? [String: Any], let content = step["content"] as? String else {
+                    guard let pattern = step["pattern"], pattern.isObject, let content = step["content"]?.string else {
                         throw fail("normalizer Replace needs a pattern and a content")
                     }
                     let parsed: ReplaceNormalizer.Pattern
-                    if let literal = pattern["String"] as? String, !literal.isEmpty {
+                    if let literal = pattern["String"]?.string, !literal.isEmpty {
                         parsed = .literal(literal.unicodeScalars.map(\.value))
-                    } else if let regex = pattern["Regex"] as? String, let run = ReplaceNormalizer.parseRegex(regex) {
+                    } else if let regex = pattern["Regex"]?.string, let run = ReplaceNormalizer.parseRegex(regex) {
                         parsed = run
                     } else {
-                        throw fail("normalizer Replace pattern \(pattern) is not supported (a literal, or one character with {n,} or +)")
+                        throw fail("normalizer Replace pattern \(pattern.sourceText()) is not supported (a literal, or one character with {n,} or +)")
                     }
                     steps.append(.replace(ReplaceNormalizer(pattern: parsed, content: content.unicodeScalars.map(\.value))))
                 default:
@@ -150,10 +162,10 @@ public final class HFTokenizer: Sendable {
             case "BertPreTokenizer":
                 preTokenizer = .bert
             case "Metaspace":
-                let replacement = (pre["replacement"] as? String).map { Array($0.unicodeScalars) } ?? ["\u{2581}"]
+                let replacement = (pre["replacement"]?.string).map { Array($0.unicodeScalars) } ?? ["\u{2581}"]
                 guard replacement.count == 1 else { throw fail("pre_tokenizer Metaspace replacement must be one character") }
                 var scheme = MetaspacePreTokenizer.PrependScheme.always
-                if let raw = pre["prepend_scheme"] as? String {
+                if let raw = pre["prepend_scheme"]?.string {
                     guard let parsed = MetaspacePreTokenizer.PrependScheme(rawValue: raw) else {
                         throw fail("pre_tokenizer Metaspace prepend_scheme \(raw) is not supported")
                     }
@@ -173,62 +185,63 @@ public final class HFTokenizer: Sendable {
 
         // Model.
         guard let modelObject = try object(root["model"], "model") else { throw fail("no model") }
-        let modelKind = (modelObject["type"] as? String) ?? "(untyped)"
+        let modelKind = modelObject["type"]?.string ?? "(untyped)"
         switch modelKind {
         case "WordPiece":
-            guard let vocab = modelObject["vocab"] as? [String: Any], !vocab.isEmpty else { throw fail("model WordPiece has no vocab object") }
-            var tokens = [String?](repeating: nil, count: vocab.count)
+            guard let members = modelObject["vocab"]?.members, !members.isEmpty else { throw fail("model WordPiece has no vocab object") }
+            // A repeated token keeps its last id, as a JSON map does.
             var ids: [String: Int] = [:]
-            ids.reserveCapacity(vocab.count)
-            for (token, raw) in vocab {
-                let id = try integer(raw, "model WordPiece vocab id of \(token.debugDescription)")
-                guard id < vocab.count, tokens[id] == nil else {
-                    throw fail("model WordPiece vocab ids must be 0..<\(vocab.count), each once (\(token.debugDescription) has \(id))")
+            ids.reserveCapacity(members.count)
+            for (token, raw) in members {
+                ids[token] = try integer(raw, "model WordPiece vocab id of \(token.debugDescription)")
+            }
+            var tokens = [String?](repeating: nil, count: ids.count)
+            for (token, id) in ids {
+                guard id < ids.count, tokens[id] == nil else {
+                    throw fail("model WordPiece vocab ids must be 0..<\(ids.count), each once (\(token.debugDescription) has \(id))")
                 }
                 tokens[id] = token
-                ids[token] = id
             }
-            let prefix = modelObject["continuing_subword_prefix"] as? String ?? "##"
+            let prefix = modelObject["continuing_subword_prefix"]?.string ?? "##"
             let maxChars = try modelObject["max_input_chars_per_word"].map { try integer($0, "model WordPiece max_input_chars_per_word") } ?? 100
-            let unk = modelObject["unk_token"] as? String ?? "[UNK]"
+            let unk = modelObject["unk_token"]?.string ?? "[UNK]"
             let vocabulary = WordPieceVocabulary(tokens: tokens.map { $0! }, ids: ids)
             let wordPiece = try WordPieceModel(vocabulary: vocabulary, unknownToken: unk, continuationPrefix: prefix,
                                                maxInputCharsPerWord: maxChars, source: source)
             model = .wordPiece(wordPiece)
             pieces = wordPiece.pieces
         case "Unigram":
-            guard let vocab = modelObject["vocab"] as? [Any] else { throw fail("model Unigram has no vocab list") }
-            var entries: [(String, Double)] = []
-            entries.reserveCapacity(vocab.count)
+            guard let vocab = modelObject["vocab"]?.array else { throw fail("model Unigram has no vocab list") }
+            var spellings: [String] = []
+            var scores: [Double] = []
+            spellings.reserveCapacity(vocab.count)
+            scores.reserveCapacity(vocab.count)
             for (index, raw) in vocab.enumerated() {
-                guard let pair = raw as? [Any], pair.count == 2, let piece = pair[0] as? String,
-                      let score = (pair[1] as? NSNumber)?.doubleValue, score.isFinite else {
+                guard raw.isArray, raw.count == 2, let piece = raw[0]?.string,
+                      let score = raw[1]?.double, score.isFinite else {
                     throw fail("model Unigram vocab entry \(index) is not [piece, score]")
                 }
-                entries.append((piece, score))
+                spellings.append(piece)
+                scores.append(score)
             }
-            guard let exact = unigramScoreLiterals([UInt8](data)), exact.count == entries.count else {
-                throw fail("model Unigram vocab scores could not be re-read (\(entries.count) entries)")
-            }
-            for k in 0..<entries.count { entries[k].1 = exact[k] }
-            guard let unkRaw = modelObject["unk_id"], !(unkRaw is NSNull) else { throw fail("model Unigram without unk_id is not supported") }
-            let unigram = try HFUnigramModel(vocab: entries, unknownId: try integer(unkRaw, "model Unigram unk_id"),
+            guard let unkRaw = modelObject["unk_id"], !unkRaw.isNull else { throw fail("model Unigram without unk_id is not supported") }
+            let unigram = try HFUnigramModel(pieces: spellings, scores: scores, unknownId: try integer(unkRaw, "model Unigram unk_id"),
                                              byteFallback: try flag(modelObject, "byte_fallback", "Unigram", default: false)!,
                                              source: source)
             model = .unigram(unigram)
-            pieces = entries.map(\.0)
+            pieces = spellings
         default:
             throw fail("model \(modelKind) is not supported")
         }
 
         // Added tokens: matched in the raw text, longest first where two start at one place.
         var added: [(token: String, id: Int)] = []
-        for (index, raw) in ((root["added_tokens"] as? [Any]) ?? []).enumerated() {
-            guard let token = raw as? [String: Any], let content = token["content"] as? String, !content.isEmpty else {
+        for (index, token) in (root["added_tokens"]?.array ?? []).enumerated() {
+            guard let content = token["content"]?.string, !content.isEmpty else {
                 throw fail("added_tokens[\(index)] has no content")
             }
             let id = try integer(token["id"], "added_tokens[\(index)] id")
-            for key in ["lstrip", "rstrip", "single_word", "normalized"] where (token[key] as? Bool) == true {
+            for key in ["lstrip", "rstrip", "single_word", "normalized"] where token[key]?.bool == true {
                 throw fail("added token \(content.debugDescription) with \(key)=true is not supported")
             }
             added.append((content, id))
@@ -241,30 +254,30 @@ public final class HFTokenizer: Sendable {
         if let post = try object(root["post_processor"], "post_processor") {
             let kind = try type(post, "post_processor")
             func special(_ key: String) throws -> (String, Int) {
-                guard let pair = post[key] as? [Any], pair.count == 2, let token = pair[0] as? String else {
+                guard let pair = post[key]?.array, pair.count == 2, let token = pair[0].string else {
                     throw fail("post_processor \(kind) \(key) must be [token, id]")
                 }
                 return (token, try integer(pair[1], "post_processor \(kind) \(key) id"))
             }
             switch kind {
             case "TemplateProcessing":
-                let specials = (post["special_tokens"] as? [String: Any]) ?? [:]
+                let specials = post["special_tokens"]
                 func template(_ key: String) throws -> [TemplateItem] {
-                    guard let list = post[key] as? [Any] else { throw fail("post_processor TemplateProcessing has no \(key) template") }
-                    return try list.map { raw in
-                        guard let item = raw as? [String: Any] else { throw fail("post_processor template item is not an object") }
-                        if let piece = item["SpecialToken"] as? [String: Any], let name = piece["id"] as? String {
-                            guard let entry = specials[name] as? [String: Any], let tokens = entry["tokens"] as? [String],
-                                  let rawIds = entry["ids"] as? [Any], rawIds.count == tokens.count else {
+                    guard let list = post[key]?.array else { throw fail("post_processor TemplateProcessing has no \(key) template") }
+                    return try list.map { item in
+                        guard item.isObject else { throw fail("post_processor template item is not an object") }
+                        if let piece = item["SpecialToken"], let name = piece["id"]?.string {
+                            guard let entry = specials?[name], let tokens = strings(entry["tokens"]),
+                                  let rawIds = entry["ids"]?.array, rawIds.count == tokens.count else {
                                 throw fail("post_processor special token \(name.debugDescription) is not in special_tokens")
                             }
                             let ids = try rawIds.map { try integer($0, "post_processor special token \(name) id") }
-                            return .special(tokens: tokens, ids: ids, typeId: try integer(piece["type_id"] ?? 0, "type_id"))
+                            return .special(tokens: tokens, ids: ids, typeId: try piece["type_id"].map { try integer($0, "type_id") } ?? 0)
                         }
-                        if let sequence = item["Sequence"] as? [String: Any], let name = sequence["id"] as? String, name == "A" || name == "B" {
-                            return .sequence(second: name == "B", typeId: try integer(sequence["type_id"] ?? 0, "type_id"))
+                        if let sequence = item["Sequence"], let name = sequence["id"]?.string, name == "A" || name == "B" {
+                            return .sequence(second: name == "B", typeId: try sequence["type_id"].map { try integer($0, "type_id") } ?? 0)
                         }
-                        throw fail("post_processor template item \(item) is not supported")
+                        throw fail("post_processor template item \(item.sourceText()) is not supported")
                     }
                 }
                 single = try template("single")

@@ -10,86 +10,101 @@ final class PieceTrie: @unchecked Sendable {
     private let value: UnsafeMutableBufferPointer<Int32>
 
     /// `pieces`: (UTF-8 bytes, id). Empty pieces are ignored; a repeated piece keeps its first id.
-    init(pieces: [([UInt8], Int)]) {
-        // 1. An ordinary pointer trie.
-        var children: [[(label: UInt8, node: Int)]] = [[]]
-        var ids: [Int32] = [-1]
-        for (bytes, id) in pieces where !bytes.isEmpty {
-            var node = 0
-            for byte in bytes {
-                if let next = children[node].first(where: { $0.label == byte })?.node {
-                    node = next
-                } else {
-                    children.append([])
-                    ids.append(-1)
-                    children[node].append((byte, children.count - 1))
-                    node = children.count - 1
-                }
+    convenience init(pieces: [([UInt8], Int)]) {
+        var spellings = PieceSpellings()
+        for (bytes, _) in pieces { spellings.append(bytes) }
+        self.init(spellings: spellings, ids: pieces.map(\.1), repeated: .keepsFirst)
+    }
+
+    enum RepeatedPiece { case keepsFirst, keepsLast }
+
+    /// Piece k is `spellings[k]` with id `ids[k]` (k itself when `ids` is nil). Empty pieces are ignored.
+    /// Built from the spellings sorted once, with no allocation per piece or node: the children of a
+    /// node are the runs of one byte among the sorted spellings that share its prefix.
+    init(spellings: PieceSpellings, ids: [Int]? = nil, repeated: RepeatedPiece) {
+        precondition(ids == nil || ids!.count == spellings.count)
+        // 1. Non-empty pieces in byte order, equal spellings in input order. Sorted by their first
+        // sixteen bytes (big-endian, zero-padded: consistent with byte order) before comparing the rest.
+        struct Key { var high: UInt64; var low: UInt64; var piece: Int32 }
+        var keys: [Key] = []
+        keys.reserveCapacity(spellings.count)
+        spellings.bytes.withUnsafeBufferPointer { text in
+            func word(_ range: Range<Int>, _ from: Int) -> UInt64 {
+                var word: UInt64 = 0
+                for i in from..<(from + 8) { word = word << 8 | UInt64(range.lowerBound + i < range.upperBound ? text[range.lowerBound + i] : 0) }
+                return word
             }
-            if ids[node] < 0 { ids[node] = Int32(id) }
+            for k in 0..<spellings.count {
+                let range = spellings.range(k)
+                if range.isEmpty { continue }
+                keys.append(Key(high: word(range, 0), low: range.count > 8 ? word(range, 8) : 0, piece: Int32(k)))
+            }
+            keys.sort { a, b in
+                if a.high != b.high { return a.high < b.high }
+                if a.low != b.low { return a.low < b.low }
+                let ra = spellings.range(Int(a.piece)), rb = spellings.range(Int(b.piece))
+                let common = min(ra.count, rb.count)
+                var k = 16
+                while k < common {
+                    let x = text[ra.lowerBound + k], y = text[rb.lowerBound + k]
+                    if x != y { return x < y }
+                    k += 1
+                }
+                if ra.count != rb.count { return ra.count < rb.count }
+                return a.piece < b.piece
+            }
         }
-        // 2. Place every node's children into one double array, breadth first.
-        var base = [Int32](repeating: 0, count: 512)
-        var check = [Int32](repeating: -1, count: 512)
-        var value = [Int32](repeating: -1, count: 512)
-        var slotOf = [Int](repeating: 0, count: children.count)
-        check[0] = 0
-        value[0] = ids[0]
-        // nextFree[i]: the first free slot at or after i (path-compressed, so skipping is near O(1)).
-        var nextFree = [Int32](0..<512)
-        func findFree(_ i: Int) -> Int {
-            var root = i
-            while root < nextFree.count, Int(nextFree[root]) != root { root = Int(nextFree[root]) }
-            var k = i
-            while k < nextFree.count, Int(nextFree[k]) != k { let up = Int(nextFree[k]); nextFree[k] = Int32(root); k = up }
-            return root
+        // The sorted spellings copied out in order, so the walk below reads memory front to back.
+        var sorted = PieceSpellings()
+        sorted.reserveCapacity(strings: keys.count, bytes: spellings.bytes.count)
+        var sortedIds = [Int32]()
+        sortedIds.reserveCapacity(keys.count)
+        for key in keys {
+            let k = Int(key.piece)
+            sorted.append(spellings.bytes[spellings.range(k)])
+            sortedIds.append(Int32(ids?[k] ?? k))
         }
-        var queue = [0]
+        keys = []
+        // 2. Place every node's children into one double array, breadth first. A node is a run
+        // lo..<hi of sorted spellings sharing its `depth`-byte prefix; those of length `depth` come first.
+        let starts = [0] + sorted.ends.dropLast()
+        func length(_ k: Int) -> Int { sorted.ends[k] - starts[k] }
+        func byte(_ k: Int, _ depth: Int) -> UInt8 { sorted.bytes[starts[k] + depth] }
+        struct Pending { var slot: Int32; var lo: Int32; var hi: Int32; var depth: Int32 }
+        var queue = [Pending(slot: 0, lo: 0, hi: Int32(sorted.count), depth: 0)]
+        var builder = DoubleArrayBuilder()
+        var kids: [DoubleArrayBuilder.Kid] = []
         var head = 0
         while head < queue.count {
             let node = queue[head]
             head += 1
-            let kids = children[node].sorted { $0.label < $1.label }
+            let depth = Int(node.depth)
+            var k = Int(node.lo)
+            let hi = Int(node.hi)
+            while k < hi, length(k) == depth { k += 1 }
+            kids.removeAll(keepingCapacity: true)
+            while k < hi {
+                let label = byte(k, depth)
+                let first = k
+                var ending = k   // spellings that end at the child come first in its run
+                while ending < hi, length(ending) == depth + 1, byte(ending, depth) == label { ending += 1 }
+                k = ending
+                while k < hi, byte(k, depth) == label { k += 1 }
+                let kidId = ending == first ? -1 : sortedIds[repeated == .keepsFirst ? first : ending - 1]
+                kids.append(.init(label: label, lo: Int32(first), hi: Int32(k), id: kidId))
+            }
             if kids.isEmpty { continue }
-            let firstLabel = Int(kids[0].label)
-            var slot = findFree(firstLabel + 1)
-            var candidate = slot - firstLabel
-            search: while true {
-                for kid in kids.dropFirst() {
-                    let other = candidate + Int(kid.label)
-                    if other < check.count, check[other] >= 0 {
-                        slot = findFree(slot + 1)
-                        candidate = slot - firstLabel
-                        continue search
-                    }
-                }
-                break
-            }
-            let needed = candidate + 256
-            if needed > check.count {
-                let grow = max(needed, check.count * 2) - check.count
-                base.append(contentsOf: repeatElement(0, count: grow))
-                check.append(contentsOf: repeatElement(-1, count: grow))
-                value.append(contentsOf: repeatElement(-1, count: grow))
-                nextFree.append(contentsOf: (nextFree.count..<(nextFree.count + grow)).map { Int32($0) })
-            }
-            let parentSlot = slotOf[node]
-            base[parentSlot] = Int32(candidate)
+            let base = builder.place(kids, parent: Int(node.slot))
             for kid in kids {
-                let slot = candidate + Int(kid.label)
-                check[slot] = Int32(parentSlot)
-                value[slot] = ids[kid.node]
-                nextFree[slot] = Int32(slot + 1)
-                slotOf[kid.node] = slot
-                queue.append(kid.node)
+                queue.append(Pending(slot: Int32(base + Int(kid.label)), lo: kid.lo, hi: kid.hi, depth: node.depth + 1))
             }
         }
-        self.base = .allocate(capacity: base.count)
-        _ = self.base.initialize(from: base)
-        self.check = .allocate(capacity: check.count)
-        _ = self.check.initialize(from: check)
-        self.value = .allocate(capacity: value.count)
-        _ = self.value.initialize(from: value)
+        self.base = .allocate(capacity: builder.base.count)
+        _ = self.base.initialize(from: builder.base)
+        self.check = .allocate(capacity: builder.check.count)
+        _ = self.check.initialize(from: builder.check)
+        self.value = .allocate(capacity: builder.value.count)
+        _ = self.value.initialize(from: builder.value)
     }
 
     deinit {
@@ -121,6 +136,11 @@ final class PieceTrie: @unchecked Sendable {
         return pieceId(node)
     }
 
+    /// The id of exactly `bytes`, or -1.
+    func exactMatch(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBufferPointer { exactMatch($0, 0..<$0.count) }
+    }
+
     /// Length of the longest piece that prefixes `bytes[from..<to]`.
     func longestPrefixLength(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
         var node = Self.root
@@ -133,5 +153,86 @@ final class PieceTrie: @unchecked Sendable {
             if pieceId(node) >= 0 { best = i - from }
         }
         return best
+    }
+}
+
+/// Many byte strings in one buffer: string k is `bytes[range(k)]`.
+struct PieceSpellings {
+    private(set) var bytes: [UInt8] = []
+    /// End of each string in `bytes`.
+    private(set) var ends: [Int] = []
+
+    var count: Int { ends.count }
+
+    func range(_ k: Int) -> Range<Int> { (k == 0 ? 0 : ends[k - 1])..<ends[k] }
+
+    mutating func append(_ spelling: some Sequence<UInt8>) {
+        bytes.append(contentsOf: spelling)
+        ends.append(bytes.count)
+    }
+
+    mutating func reserveCapacity(strings: Int, bytes byteCount: Int) {
+        ends.reserveCapacity(strings)
+        bytes.reserveCapacity(byteCount)
+    }
+}
+
+/// The double array being filled: each node's children go to the first base where all their slots
+/// are free. Only the last `window` slots are searched: older holes are left empty, which costs a
+/// little memory and keeps the search short on vocabularies of 250,000 pieces.
+private struct DoubleArrayBuilder {
+    struct Kid { var label: UInt8; var lo: Int32; var hi: Int32; var id: Int32 }
+    static let window = 1024
+
+    var base = [Int32](repeating: 0, count: 512)
+    var check = [Int32](repeating: -1, count: 512)
+    var value = [Int32](repeating: -1, count: 512)
+    /// nextFree[i]: the first free slot at or after i (path-compressed, so skipping is near O(1)).
+    private var nextFree = [Int32](0..<512)
+    private var highest = 0
+
+    init() { check[0] = 0 }
+
+    private mutating func findFree(_ i: Int) -> Int {
+        var root = i
+        while root < nextFree.count, Int(nextFree[root]) != root { root = Int(nextFree[root]) }
+        var k = i
+        while k < nextFree.count, Int(nextFree[k]) != k { let up = Int(nextFree[k]); nextFree[k] = Int32(root); k = up }
+        return root
+    }
+
+    /// Places `kids` (sorted by label, not empty) under the node at slot `parent`; returns its base.
+    mutating func place(_ kids: [Kid], parent: Int) -> Int {
+        let firstLabel = Int(kids[0].label)
+        var slot = findFree(max(firstLabel + 1, highest - Self.window))
+        var candidate = slot - firstLabel
+        search: while true {
+            for kid in kids.dropFirst() {
+                let other = candidate + Int(kid.label)
+                if other < check.count, check[other] >= 0 {
+                    slot = findFree(slot + 1)
+                    candidate = slot - firstLabel
+                    continue search
+                }
+            }
+            break
+        }
+        let needed = candidate + 256
+        if needed > check.count {
+            let grow = max(needed, check.count * 2) - check.count
+            base.append(contentsOf: repeatElement(0, count: grow))
+            check.append(contentsOf: repeatElement(-1, count: grow))
+            value.append(contentsOf: repeatElement(-1, count: grow))
+            nextFree.append(contentsOf: (nextFree.count..<(nextFree.count + grow)).map { Int32($0) })
+        }
+        base[parent] = Int32(candidate)
+        for kid in kids {
+            let slot = candidate + Int(kid.label)
+            check[slot] = Int32(parent)
+            value[slot] = kid.id
+            nextFree[slot] = Int32(slot + 1)
+            highest = max(highest, slot)
+        }
+        return candidate
     }
 }

@@ -81,7 +81,7 @@ public struct TokenizerFileSet: Sendable {
             return try WordPieceTokenizer(vocabText: try text(WordPieceTokenizer.vocabFileName)!, config: config,
                                           vocabSource: source + "/" + WordPieceTokenizer.vocabFileName, configSource: configSource)
         case .tokenizerJSON:
-            return try HFTokenizer(data: Data(bytes(HFTokenizer.fileName)!), source: source + "/" + HFTokenizer.fileName)
+            return try HFTokenizer(bytes: bytes(HFTokenizer.fileName)!, source: source + "/" + HFTokenizer.fileName)
         }
     }
 }
