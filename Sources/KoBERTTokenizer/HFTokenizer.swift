@@ -218,7 +218,7 @@ public final class HFTokenizer: Sendable {
             scores.reserveCapacity(vocab.count)
             for (index, raw) in vocab.enumerated() {
                 guard raw.isArray, raw.count == 2, let piece = raw[0]?.string,
-                      let score = raw[1]?.double, score.isFinite else {
+                      let score = raw[1]?.serdeDouble, score.isFinite else {
                     throw fail("model Unigram vocab entry \(index) is not [piece, score]")
                 }
                 spellings.append(piece)

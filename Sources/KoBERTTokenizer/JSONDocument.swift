@@ -1,8 +1,9 @@
 /// A strict JSON reader (RFC 8259) for tokenizer.json files of tens of MB. The text is checked and
 /// parsed once into a flat list of nodes, one per value in document order, so a 250,000-entry vocab
 /// costs no allocation per value; a string is decoded, and a number converted, only when asked for.
-/// Numbers keep their literal text, so `Double(text)` rounds correctly, as serde_json (which writes
-/// and reads these files) does; Foundation's JSONSerialization can miss by an ulp. Strings must be
+/// Numbers keep their literal text, read either correctly rounded (`double`) or exactly as serde_json
+/// reads them by default (`serdeDouble`, which HF tokenizers' Unigram scores need); Foundation's
+/// JSONSerialization matches neither. Strings must be
 /// UTF-8 with valid escapes (a \u surrogate must be half of a pair), nesting deeper than
 /// `maximumDepth` is refused, and nothing but whitespace may follow the value: every failure is a
 /// one-line `JSONError` with its byte offset.
@@ -334,6 +335,11 @@ struct JSONValue: Sendable {
 
     /// A number, correctly rounded from its literal (±infinity beyond Double's range).
     var double: Double? { numberText.flatMap { Double($0) } }
+
+    /// A number as serde_json reads it by default (SerdeJSONNumber): what HF tokenizers' scores are.
+    var serdeDouble: Double? {
+        node.kind == .number ? SerdeJSONNumber.double(document.bytes[Int(node.start)..<Int(node.end)]) : nil
+    }
 
     /// The value's source text (for error messages), cut after `limit` bytes.
     func sourceText(limit: Int = 200) -> String {
