@@ -5,7 +5,8 @@ invocation early, with its state saved, so the next invocation resumes where it 
 
 E5_GPU = {
     "seed": 42,
-    # "query: " is what the model card asks for on classification-like inputs; measured in e5_probe.py (README)
+    # "query: " is what the model card asks for on classification-like inputs; e5_probe.py's frozen probe: +0.9
+    # with it on 1,000 dev reviews, inside its noise (README)
     "prefix": "query: ",
     "nsmc": {"batch": 64, "lr": 5e-5, "warmup": 0.06, "epochs": 3, "max_steps": None, "max_length": 128,
              "freeze_word_embeddings": False, "dev_limit": None, "train_limit": None,

@@ -2,7 +2,7 @@
 linear decay to zero at the last step), the batch of step k is a pure function of (seed, k), and every
 `save_every` steps, and when a part's wall-clock budget runs out, the trainable weights, the optimizer, the step
 and the RNG state go to `state_dir`. A later call loads them and goes on, so a run cut into parts follows the
-same steps as a run in one go (dropout draws aside, which resume from the saved RNG state)."""
+same steps as a run in one go, dropout draws included (CPU and CUDA RNG states are saved too)."""
 import os
 import time
 
@@ -64,12 +64,15 @@ def train(model, stage, total_steps, lengths, seed, loss_of_rows, state_dir, lab
         model.load_state_dict(saved["weights"], strict=False)
         optimizer.load_state_dict(saved["optimizer"])
         torch.set_rng_state(saved["rng"])
+        if saved.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(saved["cuda_rng"])
         step, curve = info["step"], info["curve"]
         log(f"{label}: resumed at step {step} / {total_steps}")
 
     def save():
-        torch.save({"weights": trainable_state(model), "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state()},
-                   state_file + ".tmp")
+        cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None     # dropout draws on a GPU
+        torch.save({"weights": trainable_state(model), "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
+                    "cuda_rng": cuda_rng}, state_file + ".tmp")
         os.replace(state_file + ".tmp", state_file)
         write_json(info_file, {"step": step, "total_steps": total_steps, "batch": stage["batch"], "curve": curve})
 
