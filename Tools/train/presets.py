@@ -77,3 +77,20 @@ PRESETS = {"cpu": CPU, "gpu": GPU, "gpu-kd": GPU_KD, "full": FULL, "tiny": TINY}
 def evenly_spread_layers(teacher_layers, student_layers):
     """DistilKoBERT's choice for 12 -> 3 (layers 0, 4, 8), generalised."""
     return [i * teacher_layers // student_layers for i in range(student_layers)]
+
+
+def apply_overrides(preset, overrides):
+    """A copy of `preset` with `--set key.sub=value` items applied (the value takes the old value's type)."""
+    cfg = {k: dict(v) if isinstance(v, dict) else v for k, v in preset.items()}
+    for item in overrides:
+        key, _, text = item.partition("=")
+        parts = key.split(".")
+        holder = cfg
+        for part in parts[:-1]:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict) or parts[-1] not in holder:
+            raise SystemExit(f"--set {item}: no such preset key")
+        old = holder[parts[-1]]
+        holder[parts[-1]] = None if text == "None" else type(old)(float(text)) if isinstance(old, int) else float(text) \
+            if isinstance(old, float) or old is None else text
+    return cfg
