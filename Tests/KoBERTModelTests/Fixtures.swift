@@ -67,3 +67,13 @@ func maxDifference<A: Collection, B: Collection>(_ a: A, _ b: B, file: StaticStr
     XCTAssertEqual(a.count, b.count, "value counts differ", file: file, line: line)
     return zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
 }
+
+/// A fixture folder's weights, fp32.
+func fixtureWeights(_ name: String) throws -> CheckpointWeights {
+    try CheckpointWeights(directory: CheckpointFixture.folder(name))
+}
+
+/// The error `body` throws, as text, or "no error".
+func errorMessage(_ body: () throws -> Any) -> String {
+    do { _ = try body(); return "no error" } catch { return "\(error)" }
+}
