@@ -78,6 +78,7 @@ config["vocab_size"] = len(kept)
 if "pad_token_id" in config and config["pad_token_id"] is not None: config["pad_token_id"] = new_id[config["pad_token_id"]]
 (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
 save_file(weights, str(out / "model.safetensors"))
+(out / "model.safetensors").chmod(0o644)   # safetensors writes 0600; the folder is meant to be shared like its source
 for extra in src.iterdir():
     if extra.name not in ("tokenizer.json", "config.json", "model.safetensors") and extra.is_file():
         shutil.copy2(extra, out / extra.name)
