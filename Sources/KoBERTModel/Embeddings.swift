@@ -38,16 +38,21 @@ struct Embeddings {
     /// The longest sequence the position table covers (RoBERTa: rows after the padding row).
     var maxLength: Int { positions.rows - (positionPadding.map { $0 + 1 } ?? 0) }
 
-    /// The position row of each token. RoBERTa: padding tokens sit on the padding row and do not
-    /// advance the count (transformers' `create_position_ids_from_input_ids`).
+    /// The position row of token `position` with id `id`; `counted`: the non-padding tokens before it,
+    /// advanced here. RoBERTa: padding tokens sit on the padding row and do not advance the count
+    /// (transformers' `create_position_ids_from_input_ids`).
+    @inline(__always)
+    func positionRow(_ id: Int, at position: Int, counted: inout Int) -> Int {
+        guard let padding = positionPadding else { return position }
+        if id == padding { return padding }
+        counted += 1
+        return padding + counted
+    }
+
+    /// Every token's position row (for tests and messages; `embed` computes them as it goes).
     func positionRows(_ ids: [Int]) -> [Int] {
-        guard let padding = positionPadding else { return Array(ids.indices) }
         var counted = 0
-        return ids.map { id in
-            if id == padding { return padding }
-            counted += 1
-            return padding + counted
-        }
+        return ids.enumerated().map { positionRow($0.element, at: $0.offset, counted: &counted) }
     }
 
     /// Throws, naming the offending id, before any work is done.
@@ -79,11 +84,11 @@ struct Embeddings {
         var row = 0
         let started = profiler == nil ? 0 : ForwardProfiler.clock()   // profiling hook
         for sequence in batch {
-            let positionRows = positionRows(sequence.ids)
+            var counted = 0
             for (position, id) in sequence.ids.enumerated() {
                 let target = output + row * dim
                 words.copyRow(id, into: target)
-                positions.copyRow(positionRows[position], into: scratch)
+                positions.copyRow(positionRow(id, at: position, counted: &counted), into: scratch)
                 addScaled(scratch, 1, into: target, dim)
                 if let tokenTypes {
                     tokenTypes.copyRow(sequence.typeIds?[position] ?? 0, into: scratch)
