@@ -8,7 +8,7 @@ public final class PackWriter {
     private var dataSize = 0
     public let compressionLevel: Int32
 
-    public init(compressionLevel: Int32 = 12) { self.compressionLevel = compressionLevel }
+    public init(compressionLevel: Int32 = 19) { self.compressionLevel = compressionLevel }
 
     /// Compresses `raw` and appends it to the data section.
     public func addBlob(_ raw: UnsafeRawBufferPointer) throws -> BlobRef {

@@ -31,7 +31,7 @@ public struct QuantizeJob {
     public var calibrationMaxLength = 128
     /// Use only the first N calibration sequences (tests keep debug runs short); nil: all.
     public var calibrationLimit: Int? = nil
-    public var compressionLevel: Int32 = 12
+    public var compressionLevel: Int32 = 19
 
     public init(modelDirectory: String, output: String) {
         self.modelDirectory = modelDirectory; self.output = output

@@ -79,7 +79,7 @@ struct QuantizeCommand: ParsableCommand {
     var threads: Int = 2
 
     @Option(name: .customLong("zstd-level"), help: "zstd compression level (1…22).")
-    var zstdLevel: Int = 12
+    var zstdLevel: Int = 19
 
     @Option(name: .customLong("embedding-bits"),
             help: "Force the word and position embedding grids to N bits (4…8; 8 = plain int8) instead of measuring them. Fewer bits: a smaller file and less memory at some fidelity.")
