@@ -40,6 +40,11 @@ extension ModelConfig {
     /// `padTokenId + 1` (transformers' `create_position_ids_from_input_ids`); BERT and DistilBERT from 0.
     public var firstPosition: Int { architecture == .roberta ? padTokenId + 1 : 0 }
 
+    /// Whether a tokenizer's segment ids reach the model: BERT's do; DistilBERT has no token types,
+    /// and RoBERTa / XLM-R have one (transformers passes none, so all are 0, whatever the pair
+    /// template numbers them).
+    public var takesSegmentIds: Bool { architecture == .bert }
+
     /// The most tokens one sequence may hold: the position rows from `firstPosition` on.
     public var maxSequenceLength: Int { maxPositions - firstPosition }
 

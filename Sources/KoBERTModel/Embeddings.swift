@@ -11,6 +11,8 @@ struct Embeddings {
     /// RoBERTa / XLM-R: the padding id, whose tokens take the padding position row while every
     /// other token counts on from `padding + 1`, as transformers numbers them. nil: positions 0, 1, 2, ….
     let positionPadding: Int?
+    /// The row of the first real token (`ModelConfig.firstPosition`).
+    let firstPosition: Int
 
     init(_ weights: any WeightStore) throws {
         let config = weights.config
@@ -20,7 +22,8 @@ struct Embeddings {
         tokenTypes = config.architecture == .distilbert
             ? nil : try Embeddings.table(weights, "embeddings.token_type_embeddings", dim: config.hiddenSize)
         positionPadding = config.architecture == .roberta ? config.padTokenId : nil
-        if let padding = positionPadding, positions.rows <= padding + 1 {
+        firstPosition = config.firstPosition
+        if let padding = positionPadding, positions.rows <= firstPosition {
             throw KoBERTError("\(source): tensor embeddings.position_embeddings.weight has \(positions.rows) rows, none after the padding row \(padding)")
         }
         norm = try LayerNorm(weights, prefix: "embeddings.LayerNorm", dim: config.hiddenSize,
@@ -36,7 +39,7 @@ struct Embeddings {
     }
 
     /// The longest sequence the position table covers (RoBERTa: rows after the padding row).
-    var maxLength: Int { positions.rows - (positionPadding.map { $0 + 1 } ?? 0) }
+    var maxLength: Int { positions.rows - firstPosition }
 
     /// The position row of token `position` with id `id`; `counted`: the non-padding tokens before it,
     /// advanced here. RoBERTa: padding tokens sit on the padding row and do not advance the count

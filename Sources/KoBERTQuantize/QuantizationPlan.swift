@@ -25,7 +25,7 @@ public struct QuantizationPlan: Sendable {
     /// BERT (all-MiniLM-L6-v2) it lifts the worst mean-pooled cosine from 0.988 to 0.996.
     public var smoothing: Float?
     /// When true (kobert-quantize's default), `smoothing` is measured against no smoothing on the
-    /// calibration sentences and kept only where it helps (SmoothingChoice); false: used as given.
+    /// calibration sentences and kept only where it helps (`SensitivityPass.chooseSmoothing`); false: used as given.
     public var measuresSmoothing = false
 
     /// Bits of the word and position embedding tables (4…8), forced; nil: chosen per table by the

@@ -88,20 +88,24 @@ public struct QuantizeJob {
             activationMaxima = recorder.channelMaxima
         }
         var plan = self.plan
-        if plan.mode == .int8, plan.measuresSmoothing, plan.smoothing != nil {
-            let measured = try SmoothingChoice(reference: reference, tensors: checkpoint.tensors, plan: plan,
-                                               activationMaxima: activationMaxima, task: task, sequences: sequences.ids,
-                                               threads: threads).run()
-            progress(measured.line)
-            plan.smoothing = measured.smoothing
-        }
         var choice: SensitivityPass.Choice? = nil
-        if !plan.measuredTensors(checkpoint.tensors.mapValues(\.shape)).isEmpty {
-            let pass = SensitivityPass(reference: reference, tensors: checkpoint.tensors, plan: plan,
-                                       activationMaxima: activationMaxima, task: task, sequences: sequences.ids,
-                                       threads: threads)
-            choice = try pass.run(progress: progress)
-            plan.chosenBits = choice!.bits
+        let measuresSmoothing = plan.mode == .int8 && plan.measuresSmoothing && plan.smoothing != nil
+        let measuresGrids = !plan.measuredTensors(checkpoint.tensors.mapValues(\.shape)).isEmpty
+        if measuresSmoothing || measuresGrids {
+            // One fp32 run of the calibration sentences serves both measurements.
+            var pass = try SensitivityPass(reference: reference, tensors: checkpoint.tensors, plan: plan,
+                                           activationMaxima: activationMaxima, task: task, sequences: sequences.ids,
+                                           threads: threads)
+            if measuresSmoothing {
+                let measured = try pass.chooseSmoothing()
+                progress(measured.line)
+                plan.smoothing = measured.smoothing
+                pass.plan = plan
+            }
+            if measuresGrids {
+                choice = try pass.run(progress: progress)
+                plan.chosenBits = choice!.bits
+            }
         }
         let writer = PackWriter(compressionLevel: compressionLevel)
         let entries = try Quantizer.pack(checkpoint.tensors, plan: plan, into: writer,

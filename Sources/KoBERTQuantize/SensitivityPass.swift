@@ -14,11 +14,21 @@ import KoBERTRuntime
 struct SensitivityPass {
     let reference: any WeightStore
     let tensors: [String: Tensor]
-    let plan: QuantizationPlan
+    /// Its smoothing may be settled first by measurement (`chooseSmoothing`, SmoothingChoice.swift).
+    var plan: QuantizationPlan
     let activationMaxima: [String: [Float]]
     let task: ModelTask
     let sequences: [[Int]]
     let threads: Int
+    /// fp32's outputs on the calibration sentences, computed once for every measurement.
+    let fp32: Outputs
+
+    init(reference: any WeightStore, tensors: [String: Tensor], plan: QuantizationPlan, activationMaxima: [String: [Float]],
+         task: ModelTask, sequences: [[Int]], threads: Int) throws {
+        self.reference = reference; self.tensors = tensors; self.plan = plan; self.activationMaxima = activationMaxima
+        self.task = task; self.sequences = sequences; self.threads = threads
+        fp32 = try Self.outputs(try Predictor(weights: reference, task: task, threads: threads), task: task, sequences)
+    }
 
     static let narrowerBits = [7, 6, 5, 4]
 
@@ -57,7 +67,6 @@ struct SensitivityPass {
         let factors = Dictionary(uniqueKeysWithValues: measured.compactMap { name in
             Quantizer.smoothingFactors(name, tensors[name]!, plan: plan, activationMaxima: activationMaxima).map { (name, $0) }
         })
-        let fp32 = try Self.outputs(try Predictor(weights: reference, task: task, threads: threads), task: task, sequences)
         let baselineBits = Dictionary(uniqueKeysWithValues: measured.map { ($0, 8) })
         let operators = TrialOperators(reference: reference, tensors: tensors, plan: plan, activationMaxima: activationMaxima)
         func deficits(_ bits: [String: Int]) throws -> Deficits {

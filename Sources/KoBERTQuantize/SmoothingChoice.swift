@@ -10,24 +10,15 @@ import KoBERTRuntime
 /// ones without (the full-size random DistilKoBERT: held-out worst logits cosine 0.9972 → 0.9844), so
 /// neither default suits both. The lower mean deficit (1 − cosine, the larger over the compared
 /// views) wins: a mean over the sentences is steadier than the single worst one.
-struct SmoothingChoice {
-    let reference: any WeightStore
-    let tensors: [String: Tensor]
-    let plan: QuantizationPlan
-    let activationMaxima: [String: [Float]]
-    let task: ModelTask
-    let sequences: [[Int]]
-    let threads: Int
-
+extension SensitivityPass {
     /// The plan's smoothing when it measured better, else nil; and a line saying what was measured.
-    func run() throws -> (smoothing: Float?, line: String) {
+    func chooseSmoothing() throws -> (smoothing: Float?, line: String) {
         guard let alpha = plan.smoothing else { return (nil, "outlier smoothing: off") }
-        let fp32 = try SensitivityPass.outputs(try Predictor(weights: reference, task: task, threads: threads), task: task, sequences)
         func deficit(_ trialPlan: QuantizationPlan) throws -> (mean: Double, worst: Double, agreement: Int) {
             let operators = TrialOperators(reference: reference, tensors: tensors, plan: trialPlan, activationMaxima: activationMaxima)
-            let got = try SensitivityPass.outputs(try Predictor(weights: TrialWeights(operators: operators, bits: [:]), task: task, threads: threads),
-                                                  task: task, sequences)
-            let d = SensitivityPass.compare(fp32, got)
+            let got = try Self.outputs(try Predictor(weights: TrialWeights(operators: operators, bits: [:]), task: task, threads: threads),
+                                       task: task, sequences)
+            let d = Self.compare(fp32, got)
             let views = d.perView.indices
             return (views.map(d.mean).max() ?? 0, views.map(d.worst).max() ?? 0, d.agreement)
         }

@@ -49,9 +49,7 @@ extension Predictor {
     public func answer(sequences: [TokenSequence]) throws -> [Answer] {
         let sequences = sequences.map { sequence in
             var sequence = sequence
-            // RoBERTa / XLM-R have one segment (all 0), whatever the ids hold.
-            if sequence.typeIds == nil, encoder.config.architecture != .roberta,
-               let sep = sequence.ids.firstIndex(of: separatorId) {
+            if sequence.typeIds == nil, encoder.config.takesSegmentIds, let sep = sequence.ids.firstIndex(of: separatorId) {
                 sequence.typeIds = sequence.ids.indices.map { $0 <= sep ? 0 : 1 }
             }
             return sequence

@@ -64,10 +64,9 @@ public final class Predictor: Sendable {
         return texts.map { tokenizer.encode($0, maxLength: limit) }
     }
 
-    /// RoBERTa / XLM-R take no segment ids from their tokenizers (transformers passes none, so all
-    /// are 0; a tokenizer's pair template may number the second text 1, beyond the one-row table).
+    /// Segment ids only where the model takes them (`ModelConfig.takesSegmentIds`).
     func sequence(_ encoding: Encoding) -> TokenSequence {
-        TokenSequence(ids: encoding.ids, typeIds: encoder.config.architecture == .roberta ? nil : encoding.typeIds)
+        TokenSequence(ids: encoding.ids, typeIds: encoder.config.takesSegmentIds ? encoding.typeIds : nil)
     }
 
     func classify(_ sequences: [TokenSequence], truncated: [Bool]?) throws -> [Classification] {

@@ -73,7 +73,7 @@ public final class HFTokenizer: Sendable {
         try self.init(bytes: [UInt8](data), source: source)
     }
 
-    /// Reads the file with JSONDocument (strict, numbers rounded from their literals like serde_json).
+    /// Reads the file with JSONDocument (strict; Unigram scores read as serde_json reads them, SerdeJSONNumber).
     init(bytes: [UInt8], source: String = fileName) throws {
         let document: JSONDocument
         do { document = try JSONDocument(bytes: bytes) } catch { throw TokenizerError("\(source): \(error)") }

@@ -170,9 +170,9 @@ final class SensitivityPassTests: XCTestCase {
         let sequences = try job.calibrationSequences(tokenizer: nil, config: reference.config).ids.prefix(4)
         let recorder = ActivationRecorder()
         _ = try Calibration.outputs(try Predictor(weights: recorder.watching(reference), task: .nsmc), task: .nsmc, Array(sequences))
-        let choice = try SmoothingChoice(reference: reference, tensors: checkpoint.tensors, plan: plan,
+        let choice = try SensitivityPass(reference: reference, tensors: checkpoint.tensors, plan: plan,
                                          activationMaxima: recorder.channelMaxima, task: .nsmc, sequences: Array(sequences),
-                                         threads: 2).run()
+                                         threads: 2).chooseSmoothing()
         XCTAssertEqual(choice.line, line)
         XCTAssertEqual(measured.report.smoothing, choice.smoothing)
         // Given explicitly, α is not second-guessed.
