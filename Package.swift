@@ -27,8 +27,10 @@ let package = Package(
         // Hugging Face checkpoints: safetensors, torch zip, torch legacy pickle.
         .target(name: "KoBERTCheckpoint", dependencies: ["KoBERTCore"]),
         // GEMM kernels: fp32 and int8, each with a scalar reference twin.
+        // A software prefetch, which Swift cannot spell (header-only C).
+        .target(name: "CPrefetch"),
         // AVX2 flags only when the host is x86-64 (clang rejects -mavx2 on AArch64); the code is #if arch(x86_64).
-        .target(name: "KoBERTKernelsAVX2",
+        .target(name: "KoBERTKernelsAVX2", dependencies: ["CPrefetch"],
                 swiftSettings: [.unsafeFlags({
                     #if arch(x86_64)
                     return ["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"]
@@ -37,7 +39,7 @@ let package = Package(
                     #endif
                 }()), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // AVX-512 VNNI int8 kernels (Zen 4, Ice Lake and newer); chosen at run time by CPUID.
-        .target(name: "KoBERTKernelsVNNI",
+        .target(name: "KoBERTKernelsVNNI", dependencies: ["CPrefetch"],
                 swiftSettings: [.unsafeFlags({
                     #if arch(x86_64)
                     return ["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mavx512f", "-Xcc", "-mavx512bw",

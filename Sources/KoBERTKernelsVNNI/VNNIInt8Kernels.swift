@@ -7,6 +7,7 @@
 // int32 results are bit-identical to the int16 kernels' and the reference.
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
+import CPrefetch
 
 public enum VNNIInt8Kernels {
     public static let tileRows = 8
@@ -45,8 +46,13 @@ public enum VNNIInt8Kernels {
         var w = UnsafeRawPointer(panel)
         var off = 0
         let end = quads * 4
+        // The same k of the next panel, one line per k-quad: a forward meets every weight cold (it is read once
+        // per pass and the model outgrows L2), and with few rows the stream prefetchers leave the first tile
+        // of each panel waiting on memory. A prefetch past the last panel is harmless (it never faults).
+        let nextPanel = quads * 64
         // _mm256_dpbusd_epi32 is a macro (not importable); the all-ones mask form compiles to plain vpdpbusd.
         while off < end {
+            kobert_prefetch(w + nextPanel)
             let b0 = _mm256_loadu_si256(w.assumingMemoryBound(to: __m256i.self))
             let b1 = _mm256_loadu_si256((w + 32).assumingMemoryBound(to: __m256i.self))
             var x = _mm256_set1_epi32(a0.loadUnaligned(fromByteOffset: off, as: Int32.self))

@@ -49,6 +49,36 @@ for s in shapes {
                      s.m, s.n, s.k, t, tf * 1e3, 2 * macs / tf / 1e9, ti * 1e3, macs / ti / 1e9, ti7 * 1e3, macs / ti7 / 1e9))
     }
 }
+// The same products with cold weights, as a forward meets them: each call takes the next of enough distinct
+// Int8Linears that their weights (8-bit and 7-bit grids) exceed the last-level cache, so every call streams
+// its weight from memory. The gap to the warm figures above is what memory costs at that m.
+do {
+    let n = 3072, k = 768, copies = 24   // 24 × 2.4 MB = 57 MB of int8 weight per grid
+    let x = (0..<(128 * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+    var y = [Float](repeating: 0, count: 128 * n)
+    func layers(bits: Int) -> [Int8Linear] {
+        (0..<copies).map { _ in
+            let w = (0..<(n * k)).map { _ in Float.random(in: -0.05...0.05, using: &rng) }
+            let q = Int8Quantizer.quantizePerChannel(weight: w, outFeatures: n, inFeatures: k, bits: bits)
+            return Int8Linear(values: q.values, scales: q.scales, bias: nil, outFeatures: n, inFeatures: k)
+        }
+    }
+    let grids = [(8, layers(bits: 8)), (7, layers(bits: 7))]
+    for m in [16, 64, 128] {
+        for t in threadsList {
+            var line = String(format: "cold weights m=%4d n=%4d k=%4d threads=%d", m, n, k, t)
+            for (bits, ls) in grids {
+                var next = 0
+                let time = median({ x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                    ls[next % copies].apply(xp.baseAddress!, rows: m, into: yp.baseAddress!, activation: .none, threads: t)
+                    next += 1 } } }, iterations: 3 * copies)
+                line += String(format: "   %d-bit %.3f ms %.1f GMAC/s", bits, time * 1e3, Double(m * n * k) / time / 1e9)
+            }
+            print(line)
+        }
+    }
+}
+
 /// Q·Kᵀ then P·V for each of 12 heads of dim 64 (Q stands in for K and V), heads split over threads as the
 /// encoder does; one seq × seq score block per head.
 func attentionProducts(seq: Int, q: UnsafePointer<Float>, scores: UnsafeMutablePointer<Float>,

@@ -9,5 +9,7 @@ swift build -c release --scratch-path "$S" --target KoBERTKernels >/dev/null
 B="$S/release"
 OBJECTS="$B/KoBERTKernels.build/*.o $B/KoBERTKernelsAVX2.build/*.o"
 if [ -d "$B/KoBERTKernelsVNNI.build" ]; then OBJECTS="$OBJECTS $B/KoBERTKernelsVNNI.build/*.o"; fi
-swiftc -O -I "$B/Modules" Tools/bench/kernels/main.swift $OBJECTS -o "$S/kernels-bench"
+# CPrefetch (header-only C, imported by the AVX2 kernels) is found through its generated module map.
+swiftc -O -I "$B/Modules" -Xcc -fmodule-map-file="$B/CPrefetch.build/module.modulemap" -I Sources/CPrefetch/include \
+    Tools/bench/kernels/main.swift $OBJECTS -o "$S/kernels-bench"
 exec "$S/kernels-bench" "$@"
