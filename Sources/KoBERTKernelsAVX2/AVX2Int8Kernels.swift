@@ -22,11 +22,17 @@ public enum AVX2Int8Kernels {
     /// Rows ≤ 6 of int16 activations (−127…127, `pairs`·2 values each, stride lda) times one packed panel of
     /// 16 columns (32 bytes per k-pair: column j's pair at bytes 2j, 2j+1); writes
     /// C[r][j] = Float(Σ) · (rowScales[r] · colScales[j]) for j < cols. colScales must hold 16 readable values.
-    /// 6 × 16 tile: 12 int32 accumulators, the panel's pair sign-extended once and used by 6 rows.
+    /// 6 × 16 tile: 12 int32 accumulators, the panel's pair sign-extended once and used by 6 rows. Rows ≤ 4
+    /// take `tile4`, which issues a third fewer multiplies than 6 rows would (L = 16 is 6 + 6 + 4 rows).
     @inline(never)
     public static func tile(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
                             rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
                             c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        if rows <= 4 {
+            tile4(pairs: pairs, a: a, lda: lda, rows: rows, panel: panel, rowScales: rowScales, colScales: colScales,
+                  c: c, ldc: ldc, cols: cols)
+            return
+        }
         let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + min(1, rows - 1) * lda)
         let a2 = UnsafeRawPointer(a + min(2, rows - 1) * lda), a3 = UnsafeRawPointer(a + min(3, rows - 1) * lda)
         let a4 = UnsafeRawPointer(a + min(4, rows - 1) * lda), a5 = UnsafeRawPointer(a + min(5, rows - 1) * lda)
@@ -70,6 +76,43 @@ public enum AVX2Int8Kernels {
         if rows > 3 { store(c30, c31, rowScales[3], s0, s1, c + 3 * ldc, cols) }
         if rows > 4 { store(c40, c41, rowScales[4], s0, s1, c + 4 * ldc, cols) }
         if rows > 5 { store(c50, c51, rowScales[5], s0, s1, c + 5 * ldc, cols) }
+    }
+
+    /// `tile` for rows ≤ 4: 8 accumulators, the same loop.
+    @inline(never)
+    static func tile4(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
+                      rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
+                      c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
+        let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + min(1, rows - 1) * lda)
+        let a2 = UnsafeRawPointer(a + min(2, rows - 1) * lda), a3 = UnsafeRawPointer(a + min(3, rows - 1) * lda)
+        var c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256()
+        var c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256()
+        var c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256()
+        var c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256()
+        var w = UnsafeRawPointer(panel)
+        var off = 0
+        let end = pairs * 4
+        let nextPanel = pairs * 32   // the next panel's same k, as in `tile`
+        while off < end {
+            kobert_prefetch(w + nextPanel)
+            let b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(w.assumingMemoryBound(to: __m128i.self)))
+            let b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((w + 16).assumingMemoryBound(to: __m128i.self)))
+            var x = _mm256_set1_epi32(a0.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0)); c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1))
+            x = _mm256_set1_epi32(a1.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0)); c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1))
+            x = _mm256_set1_epi32(a2.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0)); c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1))
+            x = _mm256_set1_epi32(a3.loadUnaligned(fromByteOffset: off, as: Int32.self))
+            c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0)); c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1))
+            w += 32
+            off += 4
+        }
+        let s0 = _mm256_loadu_ps(colScales), s1 = _mm256_loadu_ps(colScales + 8)
+        store(c00, c01, rowScales[0], s0, s1, c, cols)
+        if rows > 1 { store(c10, c11, rowScales[1], s0, s1, c + ldc, cols) }
+        if rows > 2 { store(c20, c21, rowScales[2], s0, s1, c + 2 * ldc, cols) }
+        if rows > 3 { store(c30, c31, rowScales[3], s0, s1, c + 3 * ldc, cols) }
     }
 
     @inline(__always)

@@ -10,7 +10,7 @@ func randomFloats(_ count: Int, _ range: ClosedRange<Float> = -1...1, seed: UInt
 }
 
 /// Shapes that are not multiples of any SIMD width or tile size, plus degenerate ones.
-let oddShapes: [(m: Int, n: Int, k: Int)] = [(1, 1, 1), (3, 17, 33), (5, 70, 129), (1, 16, 8), (7, 33, 1), (13, 5, 64), (6, 32, 257)]
+let oddShapes: [(m: Int, n: Int, k: Int)] = [(1, 1, 1), (3, 17, 33), (5, 70, 129), (1, 16, 8), (7, 33, 1), (13, 5, 64), (6, 32, 257), (16, 19, 66)]
 
 /// y = x·Wᵀ + b then activation, in Double: the oracle the kernels are held to.
 func oracleLinear(x: [Float], w: [Float], bias: [Float]?, m: Int, n: Int, k: Int, activation: FusedActivation) -> [Float] {
