@@ -33,15 +33,11 @@ public enum AVX2Int8Kernels {
                   c: c, ldc: ldc, cols: cols)
             return
         }
-        let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + min(1, rows - 1) * lda)
-        let a2 = UnsafeRawPointer(a + min(2, rows - 1) * lda), a3 = UnsafeRawPointer(a + min(3, rows - 1) * lda)
-        let a4 = UnsafeRawPointer(a + min(4, rows - 1) * lda), a5 = UnsafeRawPointer(a + min(5, rows - 1) * lda)
-        var c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256()
-        var c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256()
-        var c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256()
-        var c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256()
-        var c40 = _mm256_setzero_si256(), c41 = _mm256_setzero_si256()
-        var c50 = _mm256_setzero_si256(), c51 = _mm256_setzero_si256()
+        let a0 = row(a, 0, rows, lda), a1 = row(a, 1, rows, lda), a2 = row(a, 2, rows, lda)
+        let a3 = row(a, 3, rows, lda), a4 = row(a, 4, rows, lda), a5 = row(a, 5, rows, lda)
+        let zero = _mm256_setzero_si256()
+        var c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero
+        var c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero
         var w = UnsafeRawPointer(panel)
         var off = 0
         let end = pairs * 4
@@ -52,20 +48,10 @@ public enum AVX2Int8Kernels {
         let nextPanel = pairs * 32
         while off < end {
             kobert_prefetch(w + nextPanel)
-            let b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(w.assumingMemoryBound(to: __m128i.self)))
-            let b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((w + 16).assumingMemoryBound(to: __m128i.self)))
-            var x = _mm256_set1_epi32(a0.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0)); c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1))
-            x = _mm256_set1_epi32(a1.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0)); c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1))
-            x = _mm256_set1_epi32(a2.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0)); c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1))
-            x = _mm256_set1_epi32(a3.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0)); c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1))
-            x = _mm256_set1_epi32(a4.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(x, b0)); c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(x, b1))
-            x = _mm256_set1_epi32(a5.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(x, b0)); c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(x, b1))
+            let (b0, b1) = pairColumns(w)
+            accumulate(&c00, &c01, a0, off, b0, b1); accumulate(&c10, &c11, a1, off, b0, b1)
+            accumulate(&c20, &c21, a2, off, b0, b1); accumulate(&c30, &c31, a3, off, b0, b1)
+            accumulate(&c40, &c41, a4, off, b0, b1); accumulate(&c50, &c51, a5, off, b0, b1)
             w += 32
             off += 4
         }
@@ -83,28 +69,18 @@ public enum AVX2Int8Kernels {
     static func tile4(pairs: Int, a: UnsafePointer<Int16>, lda: Int, rows: Int, panel: UnsafePointer<Int8>,
                       rowScales: UnsafePointer<Float>, colScales: UnsafePointer<Float>,
                       c: UnsafeMutablePointer<Float>, ldc: Int, cols: Int) {
-        let a0 = UnsafeRawPointer(a), a1 = UnsafeRawPointer(a + min(1, rows - 1) * lda)
-        let a2 = UnsafeRawPointer(a + min(2, rows - 1) * lda), a3 = UnsafeRawPointer(a + min(3, rows - 1) * lda)
-        var c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256()
-        var c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256()
-        var c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256()
-        var c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256()
+        let a0 = row(a, 0, rows, lda), a1 = row(a, 1, rows, lda), a2 = row(a, 2, rows, lda), a3 = row(a, 3, rows, lda)
+        let zero = _mm256_setzero_si256()
+        var c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero
         var w = UnsafeRawPointer(panel)
         var off = 0
         let end = pairs * 4
         let nextPanel = pairs * 32   // the next panel's same k, as in `tile`
         while off < end {
             kobert_prefetch(w + nextPanel)
-            let b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(w.assumingMemoryBound(to: __m128i.self)))
-            let b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((w + 16).assumingMemoryBound(to: __m128i.self)))
-            var x = _mm256_set1_epi32(a0.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0)); c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1))
-            x = _mm256_set1_epi32(a1.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0)); c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1))
-            x = _mm256_set1_epi32(a2.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0)); c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1))
-            x = _mm256_set1_epi32(a3.loadUnaligned(fromByteOffset: off, as: Int32.self))
-            c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0)); c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1))
+            let (b0, b1) = pairColumns(w)
+            accumulate(&c00, &c01, a0, off, b0, b1); accumulate(&c10, &c11, a1, off, b0, b1)
+            accumulate(&c20, &c21, a2, off, b0, b1); accumulate(&c30, &c31, a3, off, b0, b1)
             w += 32
             off += 4
         }
@@ -113,6 +89,27 @@ public enum AVX2Int8Kernels {
         if rows > 1 { store(c10, c11, rowScales[1], s0, s1, c + ldc, cols) }
         if rows > 2 { store(c20, c21, rowScales[2], s0, s1, c + 2 * ldc, cols) }
         if rows > 3 { store(c30, c31, rowScales[3], s0, s1, c + 3 * ldc, cols) }
+    }
+
+    /// Row r of a tile's activations; rows past the last repeat it (computed, never stored).
+    @inline(__always)
+    static func row(_ a: UnsafePointer<Int16>, _ r: Int, _ rows: Int, _ lda: Int) -> UnsafeRawPointer {
+        UnsafeRawPointer(a + min(r, rows - 1) * lda)
+    }
+
+    /// One k-pair of a panel, sign-extended to int16: columns 0–7 and 8–15.
+    @inline(__always)
+    static func pairColumns(_ w: UnsafeRawPointer) -> (__m256i, __m256i) {
+        (_mm256_cvtepi8_epi16(_mm_loadu_si128(w.assumingMemoryBound(to: __m128i.self))),
+         _mm256_cvtepi8_epi16(_mm_loadu_si128((w + 16).assumingMemoryBound(to: __m128i.self))))
+    }
+
+    /// One row's activation pair at `off` times the panel's pair, added into its two accumulators.
+    @inline(__always)
+    static func accumulate(_ lo: inout __m256i, _ hi: inout __m256i, _ a: UnsafeRawPointer, _ off: Int,
+                           _ b0: __m256i, _ b1: __m256i) {
+        let x = _mm256_set1_epi32(a.loadUnaligned(fromByteOffset: off, as: Int32.self))
+        lo = _mm256_add_epi32(lo, _mm256_madd_epi16(x, b0)); hi = _mm256_add_epi32(hi, _mm256_madd_epi16(x, b1))
     }
 
     @inline(__always)
